@@ -1,0 +1,75 @@
+"""Connected social accounts ("channels") and the OAuth clients Cuecast registered with servers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cuecast.accounts.models import Workspace
+from cuecast.crypto import EncryptedJSONField
+
+
+class ChannelStatus(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    DISCONNECTED = "disconnected", _("Disconnected")
+
+
+class Channel(models.Model):
+    """One account on one network, connected to one workspace.
+
+    `credentials` holds tokens as the network's connector needs them (encrypted at rest).
+    `base_url` is the server for federated networks (a Mastodon instance); empty otherwise.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channels")
+    network = models.CharField(max_length=32)
+    base_url = models.URLField(blank=True, default="")
+    external_id = models.CharField(max_length=128)
+    handle = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200)
+    credentials: Any = EncryptedJSONField(default=dict, blank=True)
+    # Non-secret facts read at connect time, e.g. a Mastodon instance's text and media limits.
+    settings = models.JSONField(default=dict, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ChannelStatus.choices, default=ChannelStatus.CONNECTED
+    )
+    status_reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["network", "display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "network", "base_url", "external_id"],
+                name="one_channel_per_account_per_workspace",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.network})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == ChannelStatus.CONNECTED
+
+
+class OAuthClient(models.Model):
+    """An app registration on a server that hands them out per instance (Mastodon's /api/v1/apps)."""
+
+    network = models.CharField(max_length=32)
+    base_url = models.URLField()
+    redirect_uri = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=200)
+    secrets: Any = EncryptedJSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "base_url", "redirect_uri"], name="one_client_per_server"
+            )
+        ]

@@ -1,0 +1,126 @@
+"""Cuecast's configuration, read once from the environment.
+
+Every setting has a safe embedded default so that `cuecast run` works on a fresh machine with
+nothing set. Generated secrets (Django's signing key, the credential-encryption keys) are written
+to the data directory on first start, never to the repository. docs/operations.md lists every
+variable; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    host: str
+    port: int
+    public_url: str
+    sandbox_enabled: bool
+    sandbox_port: int
+    sandbox_url: str
+    secret_key: str
+    encryption_keys: tuple[str, ...]
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+    x_client_id: str
+    x_client_secret: str
+    x_api_url: str
+    x_authorize_url: str
+    x_web_url: str  # where a post's permalink points: https://x.com/<handle>/status/<id>
+    worker_batch_size: int
+    worker_concurrency: int
+    worker_poll_seconds: float
+    log_level: str
+
+
+def _load_or_create_secrets(data_dir: Path) -> dict[str, object]:
+    """Secrets generated on first start live in DATA_DIR/secrets.json (mode 0600)."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        loaded: dict[str, object] = json.loads(path.read_text())
+        return loaded
+    data_dir.mkdir(parents=True, exist_ok=True)
+    generated: dict[str, object] = {
+        "secret_key": secrets.token_urlsafe(50),
+        "encryption_keys": [Fernet.generate_key().decode()],
+    }
+    # Write to a temporary name and rename, so two processes starting at once never read half a file.
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(generated, handle)
+    try:
+        os.link(tmp, path)  # fails if another process won the race; then we read theirs
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    loaded = json.loads(path.read_text())
+    return loaded
+
+
+@cache
+def load() -> Config:
+    data_dir = Path(_env("CUECAST_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+    port = int(_env("CUECAST_PORT", "8000"))
+    host = _env("CUECAST_HOST", "127.0.0.1")
+    sandbox_port = int(_env("CUECAST_SANDBOX_PORT", "8700"))
+    sandbox_enabled = _flag("CUECAST_SANDBOX", True)
+    sandbox_url = _env("CUECAST_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}").rstrip("/")
+    generated = _load_or_create_secrets(data_dir)
+    env_keys = [k.strip() for k in os.environ.get("CUECAST_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+    stored_keys = generated.get("encryption_keys")
+    keys = env_keys or (list(stored_keys) if isinstance(stored_keys, list) else [])
+    default_x_api = f"{sandbox_url}/x" if sandbox_enabled else "https://api.x.com"
+    default_x_authorize = (
+        f"{sandbox_url}/x/i/oauth2/authorize" if sandbox_enabled else "https://x.com/i/oauth2/authorize"
+    )
+    return Config(
+        data_dir=data_dir,
+        database_url=_env("CUECAST_DATABASE_URL", f"sqlite:///{data_dir / 'cuecast.sqlite3'}"),
+        host=host,
+        port=port,
+        public_url=_env("CUECAST_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        sandbox_enabled=sandbox_enabled,
+        sandbox_port=sandbox_port,
+        sandbox_url=sandbox_url,
+        secret_key=_env("CUECAST_SECRET_KEY", str(generated["secret_key"])),
+        encryption_keys=tuple(str(k) for k in keys),
+        debug=_flag("CUECAST_DEBUG", False),
+        allowed_hosts=tuple(
+            h.strip() for h in _env("CUECAST_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+        ),
+        x_client_id=_env("CUECAST_X_CLIENT_ID", "cuecast-sandbox" if sandbox_enabled else ""),
+        x_client_secret=_env(
+            "CUECAST_X_CLIENT_SECRET", "cuecast-sandbox-secret" if sandbox_enabled else ""
+        ),
+        x_api_url=_env("CUECAST_X_API_URL", default_x_api).rstrip("/"),
+        x_authorize_url=_env("CUECAST_X_AUTHORIZE_URL", default_x_authorize),
+        x_web_url=_env("CUECAST_X_WEB_URL", f"{sandbox_url}/x" if sandbox_enabled else "https://x.com"),
+        worker_batch_size=int(_env("CUECAST_WORKER_BATCH", "100")),
+        worker_concurrency=int(_env("CUECAST_WORKER_CONCURRENCY", "50")),
+        worker_poll_seconds=float(_env("CUECAST_WORKER_POLL_SECONDS", "0.5")),
+        log_level=_env("CUECAST_LOG_LEVEL", "INFO"),
+    )

@@ -1,0 +1,86 @@
+"""The one outbound HTTP client. Every call to a network goes through here.
+
+It sets timeouts, refuses redirects, names Cuecast in the User-Agent, logs each call without its
+secrets, and guards user-supplied URLs (a Mastodon instance, a media URL) against server-side
+request forgery: private, loopback and link-local addresses are refused, except the configured
+sandbox. Tests may pass a `transport`; nothing else should build an httpx client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+
+from cuecast import config
+
+log = logging.getLogger("cuecast.http")
+
+USER_AGENT = "Cuecast/0.1 (+https://github.com/cuecast)"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=10.0)
+
+
+class UnsafeUrl(ValueError):
+    """A user-supplied URL points somewhere Cuecast must not call."""
+
+
+def _is_sandbox(url: str) -> bool:
+    settings = config.load()
+    if not settings.sandbox_enabled:
+        return False
+    target, sandbox = urlsplit(url), urlsplit(settings.sandbox_url)
+    return (target.scheme, target.hostname, target.port) == (
+        sandbox.scheme,
+        sandbox.hostname,
+        sandbox.port,
+    )
+
+
+def check_user_url(url: str) -> str:
+    """Return the URL if Cuecast may call it on a user's behalf, else raise UnsafeUrl."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UnsafeUrl(f"“{url}” is not a web address (it must start with https://).")
+    if _is_sandbox(url):
+        return url
+    if parts.scheme != "https":
+        raise UnsafeUrl(f"“{url}” must use https://.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UnsafeUrl(f"The server “{parts.hostname}” could not be found.") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise UnsafeUrl(
+                f"“{parts.hostname}” points to a private or local address; Cuecast only calls "
+                "public servers."
+            )
+    return url
+
+
+async def _log_request(request: httpx.Request) -> None:
+    # The path only: query strings can carry tokens (OAuth codes), and headers always do.
+    log.debug("→ %s %s://%s%s", request.method, request.url.scheme, request.url.host, request.url.path)
+
+
+async def _log_response(response: httpx.Response) -> None:
+    request = response.request
+    log.info("← %s %s%s %s", request.method, request.url.host, request.url.path, response.status_code)
+
+
+def async_client(
+    *, transport: httpx.AsyncBaseTransport | None = None, timeout: httpx.Timeout | None = None,
+    max_connections: int = 100,
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=timeout or DEFAULT_TIMEOUT,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+        transport=transport,
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
+        event_hooks={"request": [_log_request], "response": [_log_response]},
+    )

@@ -1,0 +1,219 @@
+"""The contract every network meets: a descriptor (data) and a connection (per account, behaviour).
+
+A network package (`cuecast/networks/<key>/`) exports `build(settings) -> Network`. Its descriptor
+is a frozen dataclass the UI, the validators and the docs read; its `Connection` does the few
+things the publishing engine needs. Connections are async: the dispatcher runs many at once.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+import httpx
+
+
+class AuthKind(StrEnum):
+    OAUTH2 = "oauth2"
+    OAUTH2_PKCE = "oauth2_pkce"
+    APP_PASSWORD = "app_password"
+
+
+class TextCounting(StrEnum):
+    X_WEIGHTED = "x_weighted"  # twitter-text: weights, URLs as 23, NFC
+    MASTODON = "mastodon"  # code points, URLs as the instance's reserved length, mentions by username
+    GRAPHEMES = "graphemes"
+    UTF8_BYTES_FOR_EMOJI = "utf8_bytes_for_emoji"
+    CODE_POINTS = "code_points"
+
+
+class Idempotency(StrEnum):
+    KEY_HEADER = "key_header"  # Mastodon's Idempotency-Key
+    CONTAINER = "container"  # Instagram / Threads two-phase containers
+    RECORD_KEY = "record_key"  # Bluesky client-chosen rkey
+    NONE = "none"  # reconcile by looking the post up
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    max_length: int
+    counting: TextCounting
+    url_length: int | None = None
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    max_images: int
+    image_types: frozenset[str]
+    max_image_bytes: int
+    max_alt_text: int = 1500
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    threads: bool
+    first_comment: bool
+    idempotency: Idempotency
+    lookup: bool
+    delete: bool
+    metrics: bool
+    needs_server_url: bool = False  # federated: the user names their server
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    key: str  # stable: stored in the database and the API; never rename
+    name: str
+    auth: AuthKind
+    scopes: tuple[str, ...]
+    text: TextLimit
+    media: MediaRules
+    capabilities: Capabilities
+    docs_page: str  # docs/networks/<key>.md
+
+
+@dataclass(frozen=True)
+class TextCount:
+    count: int
+    limit: int
+
+    @property
+    def over_by(self) -> int:
+        return max(0, self.count - self.limit)
+
+    @property
+    def fits(self) -> bool:
+        return self.count <= self.limit
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    path: str  # local file path
+    content_type: str
+    size_bytes: int
+    alt_text: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message of a post: a single post has one part; a thread has several."""
+
+    text: str
+    media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    parts: tuple[Part, ...]
+    idempotency_key: str  # stable per target; networks with idempotency send it
+    already_published: tuple[str, ...] = ()  # part ids that went out on an earlier attempt
+    attempt_started_at: datetime | None = None  # for reconciliation look-ups
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str  # the first part's id: the post's identity on the network
+    permalink: str
+    part_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class Account:
+    """What a connection knows of its channel. `credentials` may be replaced by a refresh."""
+
+    external_id: str
+    handle: str
+    base_url: str
+    credentials: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)  # e.g. the instance's limits
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """What a finished OAuth flow yields; the channels service stores it as a Channel."""
+
+    external_id: str
+    handle: str
+    display_name: str
+    base_url: str
+    credentials: dict[str, Any]
+    token_expires_at: datetime | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # non-secret, e.g. the instance's limits
+
+
+@dataclass(frozen=True)
+class AuthorizationStart:
+    url: str  # where to send the user's browser
+    state: str
+    session_data: dict[str, Any]  # kept server-side (the session) until the callback
+
+
+class ClientStore(Protocol):
+    """Persists per-server OAuth app registrations (Mastodon registers one app per instance)."""
+
+    def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None: ...
+
+    def save(self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]) -> None: ...
+
+
+class OAuthFlow(abc.ABC):
+    @abc.abstractmethod
+    async def start(
+        self, *, redirect_uri: str, server_url: str, clients: ClientStore
+    ) -> AuthorizationStart: ...
+
+    @abc.abstractmethod
+    async def finish(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, Any]
+    ) -> ConnectedAccount: ...
+
+
+class Connection(abc.ABC):
+    """One account's client. Raises only `cuecast.networks.errors` exceptions."""
+
+    def __init__(self, account: Account, http: httpx.AsyncClient) -> None:
+        self.account = account
+        self.http = http
+
+    @abc.abstractmethod
+    async def publish(self, request: PublishRequest) -> PublishResult: ...
+
+    @abc.abstractmethod
+    async def find_published(self, request: PublishRequest) -> PublishResult | None:
+        """Reconcile: the post if this request already created it on the network, else None."""
+
+    @abc.abstractmethod
+    async def delete(self, external_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def fetch_metrics(self, external_id: str) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    async def refresh_credentials(self) -> dict[str, Any] | None:
+        """New credentials after a refresh (also set on `self.account`), or None if not refreshable."""
+
+
+class Network(abc.ABC):
+    descriptor: Descriptor
+
+    @property
+    def key(self) -> str:
+        return self.descriptor.key
+
+    def text_limit(self, account_settings: dict[str, Any] | None = None) -> TextLimit:
+        """The limit for one account; federated networks read it from the server's configuration."""
+        return self.descriptor.text
+
+    @abc.abstractmethod
+    def count_text(self, text: str, limit: TextLimit | None = None) -> TextCount: ...
+
+    @abc.abstractmethod
+    def oauth(self) -> OAuthFlow: ...
+
+    @abc.abstractmethod
+    def connect(self, account: Account, http: httpx.AsyncClient) -> Connection: ...

@@ -1,0 +1,146 @@
+"""Posts, their per-channel targets, media and schedules.
+
+A Post is one message intent. It has one Target per channel; the Target is the unit that gets
+published, and its row is the single source of truth for when: `due_at` is the time the user asked
+for, `next_attempt_at` is when a worker may next claim it (equal to `due_at` until a retry or a hold
+moves it). There is no second copy of "when" in a queue that could drift.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cuecast.accounts.models import ApiKey, User, Workspace, validate_timezone
+from cuecast.campaigns.models import Campaign
+from cuecast.channels.models import Channel
+
+
+class TargetState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# States a target can still leave by itself; the rest are final.
+OPEN_STATES = frozenset(
+    {TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD, TargetState.PUBLISHING,
+     TargetState.UNCONFIRMED}
+)
+
+
+class Post(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
+    text = models.TextField()
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="approved_posts"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ScheduleKind(models.TextChoices):
+    AT = "at", _("At an exact time")
+    LOCAL = "local", _("At a local time")
+    CUE = "cue", _("Relative to a campaign")
+
+
+class CueEvent(models.TextChoices):
+    START = "start", _("Campaign start")
+    END = "end", _("Campaign end")
+
+
+class Schedule(models.Model):
+    """How the user described the time; targets' `due_at` is computed from it.
+
+    Kept so that a cue-relative post can move when its campaign moves, and so the UI can show the
+    schedule the way it was entered ("2 days before the end at 09:00 Europe/Berlin").
+    """
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="schedule")
+    kind = models.CharField(max_length=8, choices=ScheduleKind.choices)
+    at = models.DateTimeField(null=True, blank=True)
+    local_at = models.CharField(max_length=16, blank=True, default="")  # "2026-12-01T09:00"
+    timezone = models.CharField(max_length=64, blank=True, default="", validators=[validate_timezone])
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="cued_schedules"
+    )
+    cue_event = models.CharField(max_length=8, choices=CueEvent.choices, blank=True, default="")
+    cue_offset = models.DurationField(null=True, blank=True)
+    cue_time = models.TimeField(null=True, blank=True)
+
+
+class Media(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    alt_text = models.CharField(max_length=1500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="post_media")
+    media = models.ForeignKey(Media, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+
+class Target(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="targets")
+    text = models.TextField(blank=True, default="")  # per-network variant; empty = the post's text
+    state = models.CharField(max_length=16, choices=TargetState.choices, default=TargetState.DRAFT)
+    due_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    # Sent as the network's idempotency key where it has one; stable for the target's whole life.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    external_id = models.CharField(max_length=200, blank=True, default="")
+    permalink = models.URLField(max_length=500, blank=True, default="")
+    # Ids of the parts already published (a thread), so a retry continues instead of starting over.
+    published_parts = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The dispatcher's claim query: due scheduled targets, oldest first.
+            models.Index(fields=["state", "next_attempt_at"], name="target_claim_idx"),
+            models.Index(fields=["state", "lease_expires_at"], name="target_lease_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="one_target_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"target {self.pk} ({self.state})"
+
+    @property
+    def effective_text(self) -> str:
+        return self.text or self.post.text

@@ -1,0 +1,254 @@
+"""Write paths for posts: create (validated, all or nothing), approve, cancel.
+
+Validation errors name the field and say what is wrong in a sentence a marketer understands; a post
+with any error creates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cuecast.accounts.permissions import Action
+from cuecast.accounts.services import Actor, audit
+from cuecast.campaigns.models import Campaign
+from cuecast.channels.models import Channel
+from cuecast.networks import registry
+from cuecast.networks.base import TextCount
+from cuecast.posts import scheduling
+from cuecast.posts.models import (
+    Media,
+    Post,
+    PostMedia,
+    Schedule,
+    ScheduleKind,
+    Target,
+    TargetState,
+)
+
+# A schedule this close behind "now" is taken as "now": the request itself takes time.
+PAST_GRACE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    channel_id: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    kind: ScheduleKind
+    at: datetime | None = None
+    local_at: str = ""
+    tz: str = ""
+    campaign_id: int | None = None
+    cue_event: str = ""
+    cue_offset: timedelta = timedelta(0)
+    cue_time: time | None = None
+
+
+@dataclass
+class PostDraft:
+    text: str
+    targets: list[TargetSpec]
+    schedule: ScheduleSpec | None = None
+    media_ids: list[int] = field(default_factory=list)
+
+
+def count_for_channel(channel: Channel, text: str) -> TextCount:
+    network = registry.get(channel.network)
+    return network.count_text(text, network.text_limit(channel.settings))
+
+
+def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campaign | None]:
+    """The UTC instant a schedule names, and the campaign it is cued to (if any)."""
+    if spec.kind == ScheduleKind.AT:
+        if spec.at is None or spec.at.tzinfo is None:
+            raise scheduling.ScheduleError(
+                "Give the time with its offset, like 2026-12-01T09:00:00+01:00."
+            )
+        return spec.at.astimezone(UTC), None
+    if spec.kind == ScheduleKind.LOCAL:
+        return scheduling.localize(scheduling.parse_local(spec.local_at), spec.tz), None
+    campaign = Campaign.objects.filter(workspace=actor.workspace, pk=spec.campaign_id).first()
+    if campaign is None:
+        raise scheduling.ScheduleError(f"There is no campaign {spec.campaign_id} in this workspace.")
+    event_at = campaign.starts_at if spec.cue_event == "start" else campaign.ends_at
+    if event_at is None:
+        raise scheduling.ScheduleError(f"The campaign “{campaign.name}” has no end date yet.")
+    cue = scheduling.Cue(
+        event_at=event_at,
+        offset=spec.cue_offset,
+        tz_name=spec.tz or campaign.timezone,
+        at_time=spec.cue_time,
+    )
+    return scheduling.resolve_cue(cue), campaign
+
+
+def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], list[FieldError]]:
+    errors: list[FieldError] = []
+    channels: list[Channel] = []
+    if not draft.targets:
+        errors.append(FieldError("targets", "Choose at least one channel to post to."))
+    seen: set[int] = set()
+    by_id = Channel.objects.in_bulk(
+        [t.channel_id for t in draft.targets], field_name="id"
+    )
+    for index, spec in enumerate(draft.targets):
+        path = f"targets[{index}]"
+        channel = by_id.get(spec.channel_id)
+        if channel is None or channel.workspace_id != actor.workspace.pk:
+            errors.append(FieldError(f"{path}.channel_id", f"There is no channel {spec.channel_id} in this workspace."))
+            continue
+        if spec.channel_id in seen:
+            errors.append(FieldError(f"{path}.channel_id", f"{channel.display_name} is listed twice."))
+            continue
+        seen.add(spec.channel_id)
+        channels.append(channel)
+        text = spec.text if spec.text else draft.text
+        if not text.strip() and not draft.media_ids:
+            errors.append(FieldError(f"{path}.text", f"The post for {channel.display_name} is empty."))
+            continue
+        count = count_for_channel(channel, text)
+        if not count.fits:
+            network = registry.get(channel.network).descriptor
+            errors.append(
+                FieldError(
+                    f"{path}.text",
+                    f"Too long for {channel.display_name} on {network.name}: {count.count} "
+                    f"characters, the limit is {count.limit} ({count.over_by} over).",
+                )
+            )
+    return channels, errors
+
+
+@transaction.atomic
+def create_post(actor: Actor, draft: PostDraft) -> Post:
+    actor.require(Action.COMPOSE)
+    channels, errors = _validate_targets(actor, draft)
+    media = list(Media.objects.filter(workspace=actor.workspace, pk__in=draft.media_ids))
+    missing = set(draft.media_ids) - {m.pk for m in media}
+    if missing:
+        errors.append(FieldError("media_ids", f"There is no media {sorted(missing)} in this workspace."))
+    due_at: datetime | None = None
+    campaign: Campaign | None = None
+    if draft.schedule is not None:
+        try:
+            due_at, campaign = resolve_schedule(actor, draft.schedule)
+        except scheduling.ScheduleError as exc:
+            errors.append(FieldError("schedule", str(exc)))
+        else:
+            if due_at < timezone.now() - PAST_GRACE:
+                errors.append(
+                    FieldError("schedule", f"That time ({due_at:%Y-%m-%d %H:%M} UTC) has already passed.")
+                )
+    if errors:
+        raise ValidationFailed(errors)
+
+    post = Post.objects.create(
+        workspace=actor.workspace, text=draft.text, created_by=actor.user, created_by_key=actor.api_key
+    )
+    PostMedia.objects.bulk_create(
+        PostMedia(post=post, media=m, position=i) for i, m in enumerate(media)
+    )
+    if draft.schedule is not None:
+        _save_schedule(post, draft.schedule, campaign)
+    awaiting_approval = actor.workspace.requires_approval and not actor.can(Action.APPROVE)
+    if awaiting_approval:
+        post.approved_at = None
+    else:
+        post.approved_by, post.approved_at = actor.user, timezone.now()
+    post.save()
+    for spec, channel in zip(_matching_specs(draft, channels), channels, strict=True):
+        Target.objects.create(
+            post=post,
+            channel=channel,
+            text=spec.text or "",
+            due_at=due_at,
+            **_initial_state(channel, due_at, awaiting_approval),
+        )
+    audit(actor, "post.created", post, channels=[c.pk for c in channels], due_at=str(due_at))
+    return post
+
+
+def _matching_specs(draft: PostDraft, channels: list[Channel]) -> list[TargetSpec]:
+    by_channel = {spec.channel_id: spec for spec in draft.targets}
+    return [by_channel[c.pk] for c in channels]
+
+
+def _initial_state(channel: Channel, due_at: datetime | None, awaiting_approval: bool) -> dict[str, object]:
+    if due_at is None:
+        return {"state": TargetState.DRAFT}
+    if awaiting_approval:
+        return {"state": TargetState.DRAFT, "reason": "Waiting for approval."}
+    if not channel.is_connected:
+        return {
+            "state": TargetState.HELD,
+            "next_attempt_at": due_at,
+            "reason": f"Held: {channel.display_name} is disconnected. Reconnect it to release this post.",
+        }
+    return {"state": TargetState.SCHEDULED, "next_attempt_at": due_at}
+
+
+def _save_schedule(post: Post, spec: ScheduleSpec, campaign: Campaign | None) -> None:
+    Schedule.objects.create(
+        post=post,
+        kind=spec.kind,
+        at=spec.at,
+        local_at=spec.local_at,
+        timezone=spec.tz or (campaign.timezone if campaign else ""),
+        campaign=campaign,
+        cue_event=spec.cue_event,
+        cue_offset=spec.cue_offset if spec.kind == ScheduleKind.CUE else None,
+        cue_time=spec.cue_time,
+    )
+
+
+@transaction.atomic
+def approve_post(actor: Actor, post: Post) -> int:
+    """Approve a post waiting for approval; its dated drafts become scheduled. Returns how many."""
+    actor.require(Action.APPROVE)
+    post = Post.objects.select_for_update().get(pk=post.pk, workspace=actor.workspace)
+    post.approved_by, post.approved_at = actor.user, timezone.now()
+    post.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    moved = 0
+    for target in post.targets.select_related("channel").filter(state=TargetState.DRAFT, due_at__isnull=False):
+        for key, value in _initial_state(target.channel, target.due_at, False).items():
+            setattr(target, key, value)
+        if target.state == TargetState.SCHEDULED:
+            target.reason = ""
+        target.save()
+        moved += 1
+    audit(actor, "post.approved", post, targets=moved)
+    return moved
+
+
+CANCELLABLE = [TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD]
+
+
+@transaction.atomic
+def cancel_post(actor: Actor, post: Post) -> int:
+    """Cancel every target not yet on its way. A target a worker already claimed is left alone:
+    the conditional update below and the worker's claim cannot both win."""
+    actor.require(Action.CANCEL_POST)
+    count = Target.objects.filter(
+        post__workspace=actor.workspace, post=post, state__in=CANCELLABLE
+    ).update(state=TargetState.CANCELLED, next_attempt_at=None, reason="Cancelled.", updated_at=timezone.now())
+    audit(actor, "post.cancelled", post, targets=count)
+    return count

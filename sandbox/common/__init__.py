@@ -1,0 +1,1 @@
+"""Pieces every network emulator shares: tokens, faults, logs, rate limits, OAuth pages."""
