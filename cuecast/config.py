@@ -52,6 +52,7 @@ class Config:
     worker_batch_size: int
     worker_concurrency: int
     worker_poll_seconds: float
+    worker_lease_seconds: float
     log_level: str
 
 
@@ -90,12 +91,16 @@ def load() -> Config:
     sandbox_enabled = _flag("CUECAST_SANDBOX", True)
     sandbox_url = _env("CUECAST_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}").rstrip("/")
     generated = _load_or_create_secrets(data_dir)
-    env_keys = [k.strip() for k in os.environ.get("CUECAST_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+    env_keys = [
+        k.strip() for k in os.environ.get("CUECAST_ENCRYPTION_KEYS", "").split(",") if k.strip()
+    ]
     stored_keys = generated.get("encryption_keys")
     keys = env_keys or (list(stored_keys) if isinstance(stored_keys, list) else [])
     default_x_api = f"{sandbox_url}/x" if sandbox_enabled else "https://api.x.com"
     default_x_authorize = (
-        f"{sandbox_url}/x/i/oauth2/authorize" if sandbox_enabled else "https://x.com/i/oauth2/authorize"
+        f"{sandbox_url}/x/i/oauth2/authorize"
+        if sandbox_enabled
+        else "https://x.com/i/oauth2/authorize"
     )
     return Config(
         data_dir=data_dir,
@@ -118,9 +123,14 @@ def load() -> Config:
         ),
         x_api_url=_env("CUECAST_X_API_URL", default_x_api).rstrip("/"),
         x_authorize_url=_env("CUECAST_X_AUTHORIZE_URL", default_x_authorize),
-        x_web_url=_env("CUECAST_X_WEB_URL", f"{sandbox_url}/x" if sandbox_enabled else "https://x.com"),
+        x_web_url=_env(
+            "CUECAST_X_WEB_URL", f"{sandbox_url}/x" if sandbox_enabled else "https://x.com"
+        ),
         worker_batch_size=int(_env("CUECAST_WORKER_BATCH", "100")),
         worker_concurrency=int(_env("CUECAST_WORKER_CONCURRENCY", "50")),
         worker_poll_seconds=float(_env("CUECAST_WORKER_POLL_SECONDS", "0.5")),
+        # Longer than the slowest batch of calls, so a live worker never loses its lease; short
+        # enough that a dead worker's targets are picked up soon.
+        worker_lease_seconds=float(_env("CUECAST_WORKER_LEASE_SECONDS", "120")),
         log_level=_env("CUECAST_LOG_LEVEL", "INFO"),
     )

@@ -64,16 +64,22 @@ def check_user_url(url: str) -> str:
 
 async def _log_request(request: httpx.Request) -> None:
     # The path only: query strings can carry tokens (OAuth codes), and headers always do.
-    log.debug("→ %s %s://%s%s", request.method, request.url.scheme, request.url.host, request.url.path)
+    log.debug(
+        "→ %s %s://%s%s", request.method, request.url.scheme, request.url.host, request.url.path
+    )
 
 
 async def _log_response(response: httpx.Response) -> None:
     request = response.request
-    log.info("← %s %s%s %s", request.method, request.url.host, request.url.path, response.status_code)
+    log.info(
+        "← %s %s%s %s", request.method, request.url.host, request.url.path, response.status_code
+    )
 
 
 def async_client(
-    *, transport: httpx.AsyncBaseTransport | None = None, timeout: httpx.Timeout | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: httpx.Timeout | None = None,
     max_connections: int = 100,
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(

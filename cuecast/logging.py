@@ -17,9 +17,7 @@ _SECRET_PATTERNS = [
 
 def redact(text: str) -> str:
     for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(
-            lambda m: (m.group(1) if m.lastindex else "") + "[redacted]", text
-        )
+        text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "[redacted]", text)
     return text
 
 

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "cuecast.campaigns",
     "cuecast.posts",
     "cuecast.publishing",
+    "cuecast.api",
     "cuecast.web",
 ]
 

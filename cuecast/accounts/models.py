@@ -21,7 +21,9 @@ def validate_timezone(value: str) -> None:
 class User(AbstractUser):
     """A person who signs in. Their language choice follows them across workspaces."""
 
-    language = models.CharField(max_length=8, default="en", choices=[("en", "English"), ("de", "Deutsch")])
+    language = models.CharField(
+        max_length=8, default="en", choices=[("en", "English"), ("de", "Deutsch")]
+    )
 
 
 class Role(models.TextChoices):
@@ -37,7 +39,9 @@ class Workspace(models.Model):
 
     slug = models.SlugField(unique=True, max_length=64)
     name = models.CharField(max_length=200)
-    timezone = models.CharField(max_length=64, default="Europe/Berlin", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, default="Europe/Berlin", validators=[validate_timezone]
+    )
     requires_approval = models.BooleanField(
         default=False,
         help_text=_("When on, posts by editors wait for an approver before they are scheduled."),
@@ -59,7 +63,9 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "workspace"], name="one_membership_per_workspace")
+            models.UniqueConstraint(
+                fields=["user", "workspace"], name="one_membership_per_workspace"
+            )
         ]
 
 

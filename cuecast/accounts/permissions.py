@@ -45,4 +45,6 @@ class PermissionDenied(Exception):
 
     def __init__(self, action: Action, role: str) -> None:
         self.action, self.role = action, role
-        super().__init__(f"Your role ({role}) does not allow this: {action.value.replace('_', ' ')}.")
+        super().__init__(
+            f"Your role ({role}) does not allow this: {action.value.replace('_', ' ')}."
+        )

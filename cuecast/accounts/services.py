@@ -59,7 +59,9 @@ def audit(actor: Actor, action: str, obj: Any, **data: Any) -> None:
 
 
 @transaction.atomic
-def create_workspace(*, slug: str, name: str, owner: User, timezone_name: str = "Europe/Berlin") -> Workspace:
+def create_workspace(
+    *, slug: str, name: str, owner: User, timezone_name: str = "Europe/Berlin"
+) -> Workspace:
     workspace = Workspace(slug=slug, name=name, timezone=timezone_name)
     workspace.full_clean()
     workspace.save()

@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern] = []
+from cuecast.api.docs import docs_asset
+from cuecast.api.main import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/docs/assets/<str:name>", docs_asset, name="api-docs-asset"),
+    path("api/v1/", api.urls),
+]

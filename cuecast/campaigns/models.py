@@ -22,7 +22,9 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
-    timezone = models.CharField(max_length=64, default="Europe/Berlin", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, default="Europe/Berlin", validators=[validate_timezone]
+    )
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE
     )

@@ -19,12 +19,14 @@ import httpx
 class AuthKind(StrEnum):
     OAUTH2 = "oauth2"
     OAUTH2_PKCE = "oauth2_pkce"
-    APP_PASSWORD = "app_password"
+    APP_PASSWORD = "app_password"  # noqa: S105 (a kind of auth, not a password)
 
 
 class TextCounting(StrEnum):
     X_WEIGHTED = "x_weighted"  # twitter-text: weights, URLs as 23, NFC
-    MASTODON = "mastodon"  # code points, URLs as the instance's reserved length, mentions by username
+    MASTODON = (
+        "mastodon"  # code points, URLs as the instance's reserved length, mentions by username
+    )
     GRAPHEMES = "graphemes"
     UTF8_BYTES_FOR_EMOJI = "utf8_bytes_for_emoji"
     CODE_POINTS = "code_points"
@@ -158,7 +160,9 @@ class ClientStore(Protocol):
 
     def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None: ...
 
-    def save(self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]) -> None: ...
+    def save(
+        self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]
+    ) -> None: ...
 
 
 class OAuthFlow(abc.ABC):

@@ -29,10 +29,25 @@ class TargetState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class HoldCause(models.TextChoices):
+    """Why a target is held; each cause has its own release rule."""
+
+    NONE = "", _("Not held")
+    CHANNEL = "channel", _("Channel disconnected")
+    QUOTA = "quota", _("Network cap reached")
+    ACCESS_TIER = "access_tier", _("API access level lacks publishing")
+    CAMPAIGN = "campaign", _("Campaign paused")
+
+
 # States a target can still leave by itself; the rest are final.
 OPEN_STATES = frozenset(
-    {TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD, TargetState.PUBLISHING,
-     TargetState.UNCONFIRMED}
+    {
+        TargetState.DRAFT,
+        TargetState.SCHEDULED,
+        TargetState.HELD,
+        TargetState.PUBLISHING,
+        TargetState.UNCONFIRMED,
+    }
 )
 
 
@@ -77,7 +92,9 @@ class Schedule(models.Model):
     kind = models.CharField(max_length=8, choices=ScheduleKind.choices)
     at = models.DateTimeField(null=True, blank=True)
     local_at = models.CharField(max_length=16, blank=True, default="")  # "2026-12-01T09:00"
-    timezone = models.CharField(max_length=64, blank=True, default="", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_timezone]
+    )
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="cued_schedules"
     )
@@ -123,6 +140,7 @@ class Target(models.Model):
     # Ids of the parts already published (a thread), so a retry continues instead of starting over.
     published_parts = models.JSONField(default=list, blank=True)
     reason = models.CharField(max_length=500, blank=True, default="")
+    hold = models.CharField(max_length=16, choices=HoldCause.choices, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

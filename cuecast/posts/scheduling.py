@@ -50,7 +50,7 @@ def parse_local(value: str) -> datetime:
         ) from None
     if parsed.tzinfo is not None:
         raise ScheduleError(
-            "A local time must not carry an offset; give the time zone separately (\"tz\")."
+            'A local time must not carry an offset; give the time zone separately ("tz").'
         )
     return parsed
 

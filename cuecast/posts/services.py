@@ -20,6 +20,7 @@ from cuecast.networks import registry
 from cuecast.networks.base import TextCount
 from cuecast.posts import scheduling
 from cuecast.posts.models import (
+    HoldCause,
     Media,
     Post,
     PostMedia,
@@ -88,7 +89,9 @@ def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campai
         return scheduling.localize(scheduling.parse_local(spec.local_at), spec.tz), None
     campaign = Campaign.objects.filter(workspace=actor.workspace, pk=spec.campaign_id).first()
     if campaign is None:
-        raise scheduling.ScheduleError(f"There is no campaign {spec.campaign_id} in this workspace.")
+        raise scheduling.ScheduleError(
+            f"There is no campaign {spec.campaign_id} in this workspace."
+        )
     event_at = campaign.starts_at if spec.cue_event == "start" else campaign.ends_at
     if event_at is None:
         raise scheduling.ScheduleError(f"The campaign “{campaign.name}” has no end date yet.")
@@ -107,23 +110,30 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
     if not draft.targets:
         errors.append(FieldError("targets", "Choose at least one channel to post to."))
     seen: set[int] = set()
-    by_id = Channel.objects.in_bulk(
-        [t.channel_id for t in draft.targets], field_name="id"
-    )
+    by_id = Channel.objects.in_bulk([t.channel_id for t in draft.targets], field_name="id")
     for index, spec in enumerate(draft.targets):
         path = f"targets[{index}]"
         channel = by_id.get(spec.channel_id)
         if channel is None or channel.workspace_id != actor.workspace.pk:
-            errors.append(FieldError(f"{path}.channel_id", f"There is no channel {spec.channel_id} in this workspace."))
+            errors.append(
+                FieldError(
+                    f"{path}.channel_id",
+                    f"There is no channel {spec.channel_id} in this workspace.",
+                )
+            )
             continue
         if spec.channel_id in seen:
-            errors.append(FieldError(f"{path}.channel_id", f"{channel.display_name} is listed twice."))
+            errors.append(
+                FieldError(f"{path}.channel_id", f"{channel.display_name} is listed twice.")
+            )
             continue
         seen.add(spec.channel_id)
         channels.append(channel)
         text = spec.text if spec.text else draft.text
         if not text.strip() and not draft.media_ids:
-            errors.append(FieldError(f"{path}.text", f"The post for {channel.display_name} is empty."))
+            errors.append(
+                FieldError(f"{path}.text", f"The post for {channel.display_name} is empty.")
+            )
             continue
         count = count_for_channel(channel, text)
         if not count.fits:
@@ -145,7 +155,9 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
     media = list(Media.objects.filter(workspace=actor.workspace, pk__in=draft.media_ids))
     missing = set(draft.media_ids) - {m.pk for m in media}
     if missing:
-        errors.append(FieldError("media_ids", f"There is no media {sorted(missing)} in this workspace."))
+        errors.append(
+            FieldError("media_ids", f"There is no media {sorted(missing)} in this workspace.")
+        )
     due_at: datetime | None = None
     campaign: Campaign | None = None
     if draft.schedule is not None:
@@ -156,13 +168,18 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
         else:
             if due_at < timezone.now() - PAST_GRACE:
                 errors.append(
-                    FieldError("schedule", f"That time ({due_at:%Y-%m-%d %H:%M} UTC) has already passed.")
+                    FieldError(
+                        "schedule", f"That time ({due_at:%Y-%m-%d %H:%M} UTC) has already passed."
+                    )
                 )
     if errors:
         raise ValidationFailed(errors)
 
     post = Post.objects.create(
-        workspace=actor.workspace, text=draft.text, created_by=actor.user, created_by_key=actor.api_key
+        workspace=actor.workspace,
+        text=draft.text,
+        created_by=actor.user,
+        created_by_key=actor.api_key,
     )
     PostMedia.objects.bulk_create(
         PostMedia(post=post, media=m, position=i) for i, m in enumerate(media)
@@ -192,7 +209,9 @@ def _matching_specs(draft: PostDraft, channels: list[Channel]) -> list[TargetSpe
     return [by_channel[c.pk] for c in channels]
 
 
-def _initial_state(channel: Channel, due_at: datetime | None, awaiting_approval: bool) -> dict[str, object]:
+def _initial_state(
+    channel: Channel, due_at: datetime | None, awaiting_approval: bool
+) -> dict[str, object]:
     if due_at is None:
         return {"state": TargetState.DRAFT}
     if awaiting_approval:
@@ -200,6 +219,7 @@ def _initial_state(channel: Channel, due_at: datetime | None, awaiting_approval:
     if not channel.is_connected:
         return {
             "state": TargetState.HELD,
+            "hold": HoldCause.CHANNEL,
             "next_attempt_at": due_at,
             "reason": f"Held: {channel.display_name} is disconnected. Reconnect it to release this post.",
         }
@@ -228,7 +248,9 @@ def approve_post(actor: Actor, post: Post) -> int:
     post.approved_by, post.approved_at = actor.user, timezone.now()
     post.save(update_fields=["approved_by", "approved_at", "updated_at"])
     moved = 0
-    for target in post.targets.select_related("channel").filter(state=TargetState.DRAFT, due_at__isnull=False):
+    for target in post.targets.select_related("channel").filter(
+        state=TargetState.DRAFT, due_at__isnull=False
+    ):
         for key, value in _initial_state(target.channel, target.due_at, False).items():
             setattr(target, key, value)
         if target.state == TargetState.SCHEDULED:
@@ -249,6 +271,42 @@ def cancel_post(actor: Actor, post: Post) -> int:
     actor.require(Action.CANCEL_POST)
     count = Target.objects.filter(
         post__workspace=actor.workspace, post=post, state__in=CANCELLABLE
-    ).update(state=TargetState.CANCELLED, next_attempt_at=None, reason="Cancelled.", updated_at=timezone.now())
+    ).update(
+        state=TargetState.CANCELLED,
+        next_attempt_at=None,
+        reason="Cancelled.",
+        updated_at=timezone.now(),
+    )
     audit(actor, "post.cancelled", post, targets=count)
     return count
+
+
+def reschedule_cued_targets(campaign: Campaign) -> int:
+    """Recompute due times of not-yet-published targets cued to this campaign. Returns how many moved.
+
+    The update is conditional on the state, so a target a worker already claimed keeps its course
+    and the old time never fires for one that was moved.
+    """
+    moved = 0
+    now = timezone.now()
+    for schedule in Schedule.objects.filter(campaign=campaign, kind=ScheduleKind.CUE):
+        event_at = campaign.starts_at if schedule.cue_event == "start" else campaign.ends_at
+        if event_at is None:
+            continue
+        due = scheduling.resolve_cue(
+            scheduling.Cue(
+                event_at=event_at,
+                offset=schedule.cue_offset or timedelta(0),
+                tz_name=schedule.timezone or campaign.timezone,
+                at_time=schedule.cue_time,
+            )
+        )
+        moved += (
+            Target.objects.filter(
+                post_id=schedule.post_id,
+                state__in=[TargetState.SCHEDULED, TargetState.HELD, TargetState.DRAFT],
+            )
+            .exclude(due_at=due)
+            .update(due_at=due, next_attempt_at=due, updated_at=now)
+        )
+    return moved

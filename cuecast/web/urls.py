@@ -1,9 +1,32 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
-from cuecast.web import views
+from cuecast.web.views import auth, calendar, channels, compose, posts
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("", auth.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("language/", auth.set_language, name="set_language"),
+    path("switch/", auth.switch_workspace, name="switch_workspace"),
+    path("oauth/callback/<slug:network>/", channels.oauth_callback, name="oauth_callback"),
+    path("w/<slug:slug>/", RedirectView.as_view(pattern_name="web:calendar"), name="workspace"),
+    path("w/<slug:slug>/calendar/", calendar.calendar_view, name="calendar"),
+    path("w/<slug:slug>/channels/", channels.channel_list, name="channels"),
+    path(
+        "w/<slug:slug>/channels/connect/<slug:network>/",
+        channels.connect_start,
+        name="connect",
+    ),
+    path(
+        "w/<slug:slug>/channels/<int:channel_id>/disconnect/",
+        channels.channel_disconnect,
+        name="disconnect",
+    ),
+    path("w/<slug:slug>/compose/", compose.compose, name="compose"),
+    path("w/<slug:slug>/compose/count", compose.count, name="compose_count"),
+    path("w/<slug:slug>/posts/<int:post_id>/", posts.post_detail, name="post"),
+    path("w/<slug:slug>/posts/<int:post_id>/cancel/", posts.post_cancel, name="post_cancel"),
+    path("w/<slug:slug>/posts/<int:post_id>/approve/", posts.post_approve, name="post_approve"),
 ]

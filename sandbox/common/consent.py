@@ -72,7 +72,9 @@ def error_page(title: str, message: str, status: int = 400) -> HTMLResponse:
     )
 
 
-def redirect_with(uri: str, params: Mapping[str, str | None], status: int = 302) -> RedirectResponse:
+def redirect_with(
+    uri: str, params: Mapping[str, str | None], status: int = 302
+) -> RedirectResponse:
     """Redirect to ``uri`` with ``params`` added to its query string."""
     parts = urlsplit(uri)
     extra = urlencode({k: v for k, v in params.items() if v is not None})

@@ -71,6 +71,7 @@ class Network(ABC):
     """One emulated network, mounted at ``/{name}``."""
 
     name: str = ""
+    tiers: tuple[str, ...] = ()  # access tiers the ``tier`` fault and config can switch to
 
     @property
     def prefix(self) -> str:
@@ -163,7 +164,11 @@ class Network(ABC):
                 username = self.username(sandbox, token.user_id) or ""
                 user_keys = (token.user_id, username)
             fault = sandbox.faults.take(
-                self.name, self.prefix, request.method, ep.template, _inner_path(self, request),
+                self.name,
+                self.prefix,
+                request.method,
+                ep.template,
+                _inner_path(self, request),
                 user_keys,
             )
         call = Call(request=request, sandbox=sandbox, principal=None, endpoint=ep, fault=fault)

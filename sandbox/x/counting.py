@@ -2,7 +2,8 @@
 
 Rules (https://docs.x.com/fundamentals/counting-characters): text is NFC-normalised; code points in
 U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F and U+2032-U+2037 weigh 1, everything else (CJK, other
-scripts) weighs 2; every emoji, however many code points (ZWJ sequences, skin tones, flags), weighs 2;
+scripts) weighs 2; every emoji, however many code points (ZWJ sequences, skin tones, flags),
+weighs 2;
 every URL weighs 23 (the t.co length). The limit is 280.
 
 This is deliberately our own implementation: the connector counts with twitter-text, and the

@@ -43,8 +43,12 @@ def too_many_requests() -> JSONResponse:
 
 
 def server_error(status: int) -> JSONResponse:
-    titles = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-              504: "Gateway Timeout"}
+    titles = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    }
     title = titles.get(status, "Server Error")
     return problem(status, title, title)
 

@@ -33,9 +33,30 @@ AUTHORIZE_FIELDS = (
     "code_challenge_method",
 )
 KNOWN_SCOPES = frozenset(
-    "tweet.read tweet.write tweet.moderate.write users.read users.email follows.read follows.write "
-    "offline.access space.read mute.read mute.write like.read like.write list.read list.write "
-    "block.read block.write bookmark.read bookmark.write media.write dm.read dm.write".split()
+    [
+        "tweet.read",
+        "tweet.write",
+        "tweet.moderate.write",
+        "users.read",
+        "users.email",
+        "follows.read",
+        "follows.write",
+        "offline.access",
+        "space.read",
+        "mute.read",
+        "mute.write",
+        "like.read",
+        "like.write",
+        "list.read",
+        "list.write",
+        "block.read",
+        "block.write",
+        "bookmark.read",
+        "bookmark.write",
+        "media.write",
+        "dm.read",
+        "dm.write",
+    ]
 )
 
 
@@ -149,12 +170,22 @@ def token_response(xs: XState, access: Token, refresh: Token | None) -> dict[str
 
 
 def issue_pair(
-    xs: XState, client_id: str, user_id: str, scopes: tuple[str, ...], now: float,
-    lifetime: float | None = None, family: str | None = None,
+    xs: XState,
+    client_id: str,
+    user_id: str,
+    scopes: tuple[str, ...],
+    now: float,
+    lifetime: float | None = None,
+    family: str | None = None,
 ) -> tuple[Token, Token | None]:
     access = xs.tokens.issue(
-        "access", client_id, user_id, scopes, now,
-        xs.config.access_token_lifetime if lifetime is None else lifetime, family,
+        "access",
+        client_id,
+        user_id,
+        scopes,
+        now,
+        xs.config.access_token_lifetime if lifetime is None else lifetime,
+        family,
     )
     refresh = None
     if "offline.access" in scopes:
@@ -180,7 +211,12 @@ async def token(call: Call) -> Response:
 def _exchange_code(call: Call, xs: XState, client: XClient, form: FormData) -> Response:
     code = xs.tokens.codes.get(str(form.get("code", "")))
     bad = oauth_error("invalid_request", "Value passed for the authorization code was invalid.")
-    if code is None or code.used or code.client_id != client.client_id or call.now > code.expires_at:
+    if (
+        code is None
+        or code.used
+        or code.client_id != client.client_id
+        or call.now > code.expires_at
+    ):
         return bad
     if str(form.get("redirect_uri", "")) != code.redirect_uri:
         return oauth_error("invalid_request", "Value passed for the redirect uri did not match.")

@@ -1,0 +1,53 @@
+# Cuecast: `make run` starts everything with embedded defaults; `make test` runs every test.
+# Both set up what they need first: a virtualenv from the lock file (uv), and for tests the
+# system packages (Chromium, PostgreSQL) when they are missing.
+
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: run test test-sqlite test-postgres lint format setup system-deps clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
+	touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	$(BIN)/cuecast run
+
+system-deps:
+	bash scripts/system-deps.sh
+
+test: setup system-deps
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+# Every test on SQLite (the embedded default), except the ones that only make sense on PostgreSQL.
+test-sqlite: setup
+	$(BIN)/pytest -m "not postgres" $(PYTEST_ARGS)
+
+# The publishing and API tests again, and the PostgreSQL-only ones, on a real PostgreSQL server
+# that the run starts itself in a temporary directory.
+test-postgres: setup
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest tests/publishing tests/api $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy cuecast
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

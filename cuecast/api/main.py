@@ -1,0 +1,39 @@
+"""The NinjaAPI instance for /api/v1: bearer API keys, one error shape, offline docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.operation import Operation
+
+from cuecast.api import campaigns, channels, errors, posts
+from cuecast.api.auth import ApiKeyAuth
+from cuecast.api.docs import OfflineDocs
+
+DESCRIPTION = """\
+Cuecast's REST API. Authenticate every request with a workspace API key:
+`Authorization: Bearer <key>`. Everything you see and change belongs to that key's workspace.
+
+Errors always look like `{"detail": "<sentence>", "errors": [{"field": "...", "message": "..."}]}`.
+Every POST accepts an `Idempotency-Key` header: a repeat returns the first answer.
+"""
+
+
+class CuecastAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        return str(operation.view_func.__name__).removesuffix("_op")
+
+
+api = CuecastAPI(
+    title="Cuecast API",
+    version="1.0.0",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=ApiKeyAuth(),
+    docs=OfflineDocs(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("/channels", channels.router)
+api.add_router("/campaigns", campaigns.router)
+api.add_router("/posts", posts.router)

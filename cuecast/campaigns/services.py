@@ -1,0 +1,83 @@
+"""Write paths for campaigns (edited by hand until ad-platform sync lands)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from cuecast.accounts.permissions import Action
+from cuecast.accounts.services import Actor, audit
+from cuecast.campaigns.models import Campaign, CampaignStatus
+from cuecast.posts import scheduling
+from cuecast.posts.services import FieldError, ValidationFailed
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    name: str
+    starts_at: datetime
+    ends_at: datetime | None
+    timezone: str
+    status: CampaignStatus = CampaignStatus.ACTIVE
+
+
+def _validate(spec: CampaignSpec) -> None:
+    errors: list[FieldError] = []
+    if not spec.name.strip():
+        errors.append(FieldError("name", "Give the campaign a name."))
+    try:
+        scheduling.zone(spec.timezone)
+    except scheduling.ScheduleError as exc:
+        errors.append(FieldError("timezone", str(exc)))
+    for label, value in (("starts_at", spec.starts_at), ("ends_at", spec.ends_at)):
+        if value is not None and value.tzinfo is None:
+            errors.append(
+                FieldError(label, "Give the time with its offset, like 2026-12-01T09:00:00+01:00.")
+            )
+    if spec.ends_at is not None and spec.starts_at is not None and spec.ends_at <= spec.starts_at:
+        errors.append(FieldError("ends_at", "The campaign must end after it starts."))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@transaction.atomic
+def create_campaign(actor: Actor, spec: CampaignSpec) -> Campaign:
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    _validate(spec)
+    campaign = Campaign.objects.create(
+        workspace=actor.workspace,
+        name=spec.name.strip(),
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        timezone=spec.timezone,
+        status=spec.status,
+    )
+    audit(actor, "campaign.created", campaign, name=campaign.name)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(actor: Actor, campaign: Campaign, spec: CampaignSpec) -> Campaign:
+    """Update a campaign. Moving its dates moves the posts cued to it (issue: campaigns)."""
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    _validate(spec)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk, workspace=actor.workspace)
+    before = {
+        "starts_at": str(campaign.starts_at),
+        "ends_at": str(campaign.ends_at),
+        "status": campaign.status,
+    }
+    campaign.name, campaign.starts_at, campaign.ends_at = (
+        spec.name.strip(),
+        spec.starts_at,
+        spec.ends_at,
+    )
+    campaign.timezone, campaign.status = spec.timezone, spec.status
+    campaign.save()
+    from cuecast.posts.services import reschedule_cued_targets
+
+    moved = reschedule_cued_targets(campaign)
+    audit(actor, "campaign.updated", campaign, before=before, moved_targets=moved)
+    return campaign

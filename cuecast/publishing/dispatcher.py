@@ -1,0 +1,290 @@
+"""The dispatcher: claims due targets in leased batches and publishes them concurrently.
+
+Exactly once, in order of commits (design.md, "rules that make exactly once true"):
+1. claim: due `scheduled` targets become `publishing` with a lease (commit);
+2. an attempt row is written for each before any call is made (commit);
+3. the calls run concurrently; each outcome is recorded with a conditional update (commit);
+4. a lease that expires with its attempt still pending means the worker died mid-call: the target
+   becomes `unconfirmed`, and `reconcile` looks it up on the network before anything is resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cuecast import config, http
+from cuecast.channels.services import store_credentials
+from cuecast.networks import errors, registry
+from cuecast.networks.base import Connection, PublishResult
+from cuecast.posts.models import Target, TargetState
+from cuecast.publishing import outcomes
+from cuecast.publishing.jobs import Job, load_jobs
+from cuecast.publishing.models import AttemptKind, AttemptOutcome, PublishAttempt
+
+log = logging.getLogger("cuecast.publishing")
+
+# Tokens this close to expiry are refreshed before publishing rather than after a 401.
+REFRESH_AHEAD = timedelta(minutes=5)
+MAX_RECONCILE_TRIES = 6
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def claim(
+    worker: str, now: datetime, limit: int, *, state: TargetState = TargetState.SCHEDULED
+) -> list[int]:
+    """Lease up to `limit` due targets in `state` to this worker. Several workers may call this at
+    once: on PostgreSQL, SKIP LOCKED hands each row to one of them; SQLite has one writer at a time."""
+    with transaction.atomic():
+        due = Target.objects.filter(state=state, next_attempt_at__lte=now)
+        if state != TargetState.SCHEDULED:
+            # Unconfirmed targets stay unconfirmed while reconciled; the lease alone marks the claim.
+            due = due.exclude(lease_expires_at__gt=now)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        new_state = TargetState.PUBLISHING if state == TargetState.SCHEDULED else state
+        Target.objects.filter(pk__in=ids, state=state).update(
+            state=new_state,
+            lease_owner=worker,
+            lease_expires_at=now + timedelta(seconds=config.load().worker_lease_seconds),
+            updated_at=now,
+        )
+    return ids
+
+
+@transaction.atomic
+def record_attempts(
+    target_ids: list[int], worker: str, now: datetime, kind: AttemptKind
+) -> dict[int, int]:
+    """Write one pending attempt per target before any call goes out. Returns target → attempt id."""
+    attempts = PublishAttempt.objects.bulk_create(
+        PublishAttempt(target_id=tid, kind=kind, worker=worker, started_at=now)
+        for tid in target_ids
+    )
+    if kind == AttemptKind.PUBLISH:
+        from django.db.models import F
+
+        Target.objects.filter(pk__in=target_ids).update(attempt_count=F("attempt_count") + 1)
+    if attempts and attempts[0].pk is None:  # backends that don't return ids from bulk inserts
+        rows = PublishAttempt.objects.filter(
+            target_id__in=target_ids, worker=worker, started_at=now, kind=kind
+        )
+        return dict(rows.values_list("target_id", "id"))
+    return {a.target_id: a.pk for a in attempts}
+
+
+def recover_expired_leases(now: datetime | None = None) -> int:
+    """Targets whose worker died: with an attempt pending they are unconfirmed, else scheduled."""
+    now = _now(now)
+    expired = Target.objects.filter(state=TargetState.PUBLISHING, lease_expires_at__lt=now)
+    recovered = 0
+    for target_id in list(expired.values_list("id", flat=True)[:500]):
+        with transaction.atomic():
+            pending = PublishAttempt.objects.filter(
+                target_id=target_id, kind=AttemptKind.PUBLISH, outcome=AttemptOutcome.PENDING
+            )
+            if pending.exists():
+                pending.update(
+                    outcome=AttemptOutcome.UNKNOWN,
+                    finished_at=now,
+                    message="The worker stopped during the call.",
+                )
+                fields = {
+                    "state": TargetState.UNCONFIRMED,
+                    "next_attempt_at": now,
+                    "reason": "We could not confirm whether this was published; checking with the network.",
+                }
+            else:
+                fields = {"state": TargetState.SCHEDULED, "next_attempt_at": now}
+            recovered += Target.objects.filter(
+                pk=target_id, state=TargetState.PUBLISHING, lease_expires_at__lt=now
+            ).update(lease_owner="", lease_expires_at=None, updated_at=now, **fields)
+    return recovered
+
+
+CallFn = Callable[[Connection, Job], Awaitable[PublishResult | None]]
+
+
+async def _call_with_fresh_credentials(
+    job: Job, conn: Connection, call: CallFn, now: datetime
+) -> PublishResult | None:
+    """Run the call; refresh credentials ahead of expiry, or once after an AuthExpired."""
+
+    async def refresh() -> bool:
+        credentials = await conn.refresh_credentials()
+        if credentials is None:
+            return False
+        expires = credentials.get("expires_at")
+        expires_at = datetime.fromisoformat(expires) if isinstance(expires, str) else None
+        # Persist at once: a rotated refresh token that is lost would disconnect the channel.
+        await sync_to_async(store_credentials)(job.channel_id, credentials, expires_at)
+        return True
+
+    if job.token_expires_at is not None and job.token_expires_at < now + REFRESH_AHEAD:
+        await refresh()
+    try:
+        return await call(conn, job)
+    except errors.AuthExpired:
+        if not await refresh():
+            raise
+        return await call(conn, job)
+
+
+async def _run_calls(
+    jobs: list[Job], call: CallFn, now: datetime
+) -> list[PublishResult | BaseException | None]:
+    settings = config.load()
+    limit = asyncio.Semaphore(settings.worker_concurrency)
+    async with http.async_client(max_connections=settings.worker_concurrency) as client:
+
+        async def one(job: Job) -> PublishResult | None:
+            async with limit:
+                conn = registry.get(job.network).connect(job.account, client)
+                return await _call_with_fresh_credentials(job, conn, call, now)
+
+        return await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
+
+
+async def _publish(conn: Connection, job: Job) -> PublishResult:
+    return await conn.publish(job.request)
+
+
+async def _find(conn: Connection, job: Job) -> PublishResult | None:
+    return await conn.find_published(job.request)
+
+
+def run_once(
+    now: datetime | None = None, *, worker: str | None = None, limit: int | None = None
+) -> int:
+    """Publish one batch of due targets. Returns how many were claimed."""
+    now = _now(now)
+    worker = worker or new_worker_id()
+    target_ids = claim(worker, now, limit or config.load().worker_batch_size)
+    if not target_ids:
+        return 0
+    attempt_ids = record_attempts(target_ids, worker, now, AttemptKind.PUBLISH)
+    jobs = load_jobs(attempt_ids, now)
+    counts = dict(Target.objects.filter(pk__in=target_ids).values_list("id", "attempt_count"))
+    # async_to_sync, not asyncio.run: the ORM calls made during the batch (storing refreshed
+    # tokens) then run back on this thread, with its database connection.
+    results = async_to_sync(_run_calls)(jobs, _publish, now)
+    finished = max(now, timezone.now())
+    for job, result in zip(jobs, results, strict=True):
+        if isinstance(result, PublishResult):
+            outcome = outcomes.published(result)
+        elif isinstance(result, BaseException):
+            if not isinstance(result, errors.NetworkError):
+                log.error(
+                    "target %s: unexpected error while publishing", job.target_id, exc_info=result
+                )
+            outcome = outcomes.classify(
+                result, now=finished, attempt_count=counts.get(job.target_id, 1)
+            )
+        else:  # publish never returns None; treat it as a bug, conservatively
+            outcome = outcomes.classify(RuntimeError("no result"), now=finished, attempt_count=1)
+        outcomes.record(
+            target_id=job.target_id,
+            attempt_id=job.attempt_id,
+            worker=worker,
+            outcome=outcome,
+            now=finished,
+        )
+        log.info("target %s: %s %s", job.target_id, outcome.target_state, outcome.reason)
+    return len(target_ids)
+
+
+def reconcile_once(
+    now: datetime | None = None, *, worker: str | None = None, limit: int = 50
+) -> int:
+    """Settle unconfirmed targets by asking the network whether the post exists."""
+    now = _now(now)
+    worker = worker or new_worker_id()
+    target_ids = claim(worker, now, limit, state=TargetState.UNCONFIRMED)
+    if not target_ids:
+        return 0
+    attempt_ids = record_attempts(target_ids, worker, now, AttemptKind.RECONCILE)
+    first_started = dict(
+        PublishAttempt.objects.filter(target_id__in=target_ids, kind=AttemptKind.PUBLISH)
+        .order_by("-started_at")
+        .values_list("target_id", "started_at")
+    )
+    jobs = load_jobs(attempt_ids, now)
+    for job in jobs:  # look for the post since the attempt whose outcome is unknown
+        started = first_started.get(job.target_id, now)
+        job.request = dataclasses.replace(job.request, attempt_started_at=started)
+    results = async_to_sync(_run_calls)(jobs, _find, now)
+    finished = max(now, timezone.now())
+    for job, result in zip(jobs, results, strict=True):
+        outcome = _reconcile_outcome(job, result, finished)
+        outcomes.record(
+            target_id=job.target_id,
+            attempt_id=job.attempt_id,
+            worker=worker,
+            outcome=outcome,
+            now=finished,
+            from_state=TargetState.UNCONFIRMED,
+        )
+        log.info("target %s: reconciled → %s", job.target_id, outcome.target_state)
+    return len(target_ids)
+
+
+def _reconcile_outcome(
+    job: Job, result: PublishResult | BaseException | None, now: datetime
+) -> outcomes.Outcome:
+    if isinstance(result, PublishResult):
+        return outcomes.Outcome(TargetState.PUBLISHED, AttemptOutcome.FOUND, result=result)
+    if result is None:
+        # Proven absent: publishing again cannot make a duplicate.
+        return outcomes.Outcome(
+            TargetState.SCHEDULED, AttemptOutcome.NOT_FOUND, next_attempt_at=now
+        )
+    tries = PublishAttempt.objects.filter(
+        target_id=job.target_id, kind=AttemptKind.RECONCILE
+    ).count()
+    message = result.message if isinstance(result, errors.NetworkError) else "an unexpected error"
+    if tries >= MAX_RECONCILE_TRIES:
+        return outcomes.Outcome(
+            TargetState.UNCONFIRMED,
+            AttemptOutcome.UNKNOWN,
+            f"We could not find out whether this was published ({message}). Please check the "
+            "channel and tell us whether it went out.",
+        )
+    return outcomes.Outcome(
+        TargetState.UNCONFIRMED,
+        AttemptOutcome.UNKNOWN,
+        f"Still checking whether this was published ({message}).",
+        next_attempt_at=now + outcomes.retry_delay(tries),
+        error=result if isinstance(result, errors.NetworkError) else None,
+    )
+
+
+def run_until_idle(now: datetime | None = None, *, max_rounds: int = 20) -> int:
+    """Publish and reconcile until nothing is due at `now` (tests and `cuecast worker --once`)."""
+    total = 0
+    for _ in range(max_rounds):
+        recover_expired_leases(now)
+        done = run_once(now) + reconcile_once(now)
+        total += done
+        if not done:
+            break
+    return total

@@ -1,0 +1,66 @@
+"""What a worker loads for one claimed target: plain data, reloaded from the rows after the claim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cuecast.networks.base import Account, MediaItem, Part, PublishRequest
+from cuecast.posts.models import Target
+
+
+@dataclass
+class Job:
+    target_id: int
+    attempt_id: int
+    channel_id: int
+    network: str
+    account: Account
+    token_expires_at: datetime | None
+    request: PublishRequest
+
+
+def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
+    """Jobs for claimed targets (target id → its recorded attempt id)."""
+    targets = (
+        Target.objects.filter(pk__in=attempt_ids)
+        .select_related("channel", "post")
+        .prefetch_related("post__post_media__media")
+    )
+    jobs = []
+    for target in targets:
+        channel = target.channel
+        media = tuple(
+            MediaItem(
+                path=pm.media.file.path,
+                content_type=pm.media.content_type,
+                size_bytes=pm.media.size_bytes,
+                alt_text=pm.media.alt_text,
+                width=pm.media.width,
+                height=pm.media.height,
+            )
+            for pm in target.post.post_media.all()
+        )
+        jobs.append(
+            Job(
+                target_id=target.pk,
+                attempt_id=attempt_ids[target.pk],
+                channel_id=channel.pk,
+                network=channel.network,
+                account=Account(
+                    external_id=channel.external_id,
+                    handle=channel.handle,
+                    base_url=channel.base_url,
+                    credentials=dict(channel.credentials),
+                    settings=dict(channel.settings),
+                ),
+                token_expires_at=channel.token_expires_at,
+                request=PublishRequest(
+                    parts=(Part(text=target.effective_text, media=media),),
+                    idempotency_key=str(target.idempotency_key),
+                    already_published=tuple(target.published_parts),
+                    attempt_started_at=started_at,
+                ),
+            )
+        )
+    return jobs

@@ -1,0 +1,35 @@
+"""`cuecast worker`: the loop around the dispatcher. Idle workers sleep between polls."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.db import close_old_connections
+
+from cuecast import config
+from cuecast.publishing import dispatcher
+
+log = logging.getLogger("cuecast.worker")
+
+
+def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = None) -> None:
+    stop = stop or threading.Event()
+    worker_id = worker_id or dispatcher.new_worker_id()
+    poll = config.load().worker_poll_seconds
+    log.info("worker %s started", worker_id)
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            dispatcher.recover_expired_leases()
+            busy = dispatcher.run_once(worker=worker_id) + dispatcher.reconcile_once(
+                worker=worker_id
+            )
+        except Exception:
+            # The loop must outlive one bad batch; each target's state is already safe in the
+            # database, and expired leases are recovered on the next round.
+            log.exception("worker %s: batch failed", worker_id)
+            busy = 0
+        if not busy:
+            stop.wait(poll)
+    log.info("worker %s stopped", worker_id)

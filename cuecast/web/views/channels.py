@@ -1,0 +1,199 @@
+"""The channels page and the OAuth round trip that connects a channel.
+
+Start: the browser POSTs here, Cuecast asks the network where to send it, keeps the flow's `state`
+and secrets in the session, and redirects to the network's consent page. Callback: the network
+sends the browser back with `code` and `state`; the state must be one this session started (it is
+used once), then the code is exchanged and the account saved to the workspace the flow began in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from asgiref.sync import async_to_sync
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from cuecast import config
+from cuecast.accounts.permissions import Action, PermissionDenied
+from cuecast.channels.models import Channel
+from cuecast.channels.services import disconnect, save_connected_account, start_connect
+from cuecast.http import UnsafeUrl
+from cuecast.networks import registry
+from cuecast.networks.base import Descriptor
+from cuecast.networks.errors import NetworkError
+from cuecast.web.access import Member, current_user, get_member
+from cuecast.web.forms import ConnectForm
+
+SESSION_PREFIX = "oauth:"
+
+
+def callback_url(network_key: str) -> str:
+    """The redirect URI registered with the network: always the configured public address."""
+    path = reverse("web:oauth_callback", kwargs={"network": network_key})
+    return f"{config.load().public_url}{path}"
+
+
+def _network_or_404(key: str) -> Descriptor:
+    try:
+        return registry.get(key).descriptor
+    except registry.UnknownNetwork:
+        raise Http404 from None
+
+
+def _render(
+    request: HttpRequest,
+    member: Member,
+    bound: dict[str, ConnectForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    bound = bound or {}
+    connectors = [
+        {
+            "descriptor": network.descriptor,
+            "form": bound.get(key)
+            or ConnectForm(
+                needs_server_url=network.descriptor.capabilities.needs_server_url,
+                auto_id=f"id_{key}_%s",
+            ),
+        }
+        for key, network in registry.networks().items()
+    ]
+    names = {key: network.descriptor.name for key, network in registry.networks().items()}
+    channel_rows = [
+        {"channel": c, "network_name": names.get(c.network, c.network)}
+        for c in Channel.objects.filter(workspace=member.workspace)
+    ]
+    context = {
+        "member": member,
+        "workspace": member.workspace,
+        "section": "channels",
+        "channel_rows": channel_rows,
+        "connectors": connectors,
+        "can_manage": member.actor.can(Action.MANAGE_CHANNELS),
+    }
+    return render(request, "web/channels.html", context, status=status)
+
+
+@login_required
+@require_GET
+def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render(request, get_member(request, slug))
+
+
+@login_required
+@require_POST
+def connect_start(request: HttpRequest, slug: str, network: str) -> HttpResponse:
+    member = get_member(request, slug)
+    descriptor = _network_or_404(network)
+    if not member.actor.can(Action.MANAGE_CHANNELS):
+        messages.error(request, _("Your role does not allow connecting channels."))
+        return redirect("web:channels", slug=slug)
+    needs_server = descriptor.capabilities.needs_server_url
+    form = ConnectForm(request.POST, needs_server_url=needs_server, auto_id=f"id_{network}_%s")
+    if not form.is_valid():
+        return _render(request, member, {network: form}, status=400)
+    redirect_uri = callback_url(network)
+    try:
+        start = async_to_sync(start_connect)(
+            network, redirect_uri=redirect_uri, server_url=form.cleaned_data["server_url"]
+        )
+    except (UnsafeUrl, NetworkError, httpx.HTTPError, ValueError) as exc:
+        form.add_error("server_url" if needs_server else None, _connect_problem(exc, descriptor))
+        return _render(request, member, {network: form}, status=400)
+    request.session[SESSION_PREFIX + start.state] = {
+        "network": network,
+        "workspace": member.workspace.slug,
+        "redirect_uri": redirect_uri,
+        "data": start.session_data,
+    }
+    return HttpResponseRedirect(start.url)
+
+
+def _connect_problem(exc: Exception, descriptor: Descriptor) -> str:
+    if isinstance(exc, NetworkError):
+        return exc.message
+    if isinstance(exc, httpx.HTTPError):
+        return _("Cuecast could not reach %(network)s. Check the address and try again.") % {
+            "network": descriptor.name
+        }
+    return str(exc)
+
+
+@login_required
+@require_GET
+def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
+    current_user(request)
+    state = request.GET.get("state", "")
+    pending: dict[str, Any] | None = (
+        request.session.pop(SESSION_PREFIX + state, None) if state else None
+    )
+    if not pending or pending.get("network") != network:
+        messages.error(
+            request, _("This connection attempt is unknown or has expired. Please start it again.")
+        )
+        return redirect("web:home")
+    member = get_member(request, pending["workspace"])
+    descriptor = _network_or_404(network)
+    back = redirect("web:channels", slug=member.workspace.slug)
+    if request.GET.get("error") or not request.GET.get("code"):
+        messages.warning(
+            request,
+            _("%(network)s was not connected: %(reason)s")
+            % {
+                "network": descriptor.name,
+                "reason": request.GET.get("error_description")
+                or request.GET.get("error")
+                or _("no authorisation came back."),
+            },
+        )
+        return back
+    try:
+        account = async_to_sync(registry.get(network).oauth().finish)(
+            code=request.GET["code"],
+            redirect_uri=pending["redirect_uri"],
+            session_data=pending["data"],
+        )
+        channel = save_connected_account(member.actor, network, account)
+    except (NetworkError, httpx.HTTPError, ValueError, PermissionDenied) as exc:
+        messages.error(
+            request,
+            _("%(network)s was not connected: %(reason)s")
+            % {"network": descriptor.name, "reason": _connect_problem(exc, descriptor)},
+        )
+        return back
+    messages.success(
+        request,
+        _("Connected %(name)s (%(handle)s).")
+        % {"name": channel.display_name, "handle": channel.handle},
+    )
+    return back
+
+
+@login_required
+@require_POST
+def channel_disconnect(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
+    member = get_member(request, slug)
+    channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    try:
+        held = disconnect(member.actor, channel)
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow disconnecting channels."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Disconnected %(name)s. %(held)d scheduled post is held until you reconnect it.",
+                "Disconnected %(name)s. %(held)d scheduled posts are held until you reconnect it.",
+                held,
+            )
+            % {"name": channel.display_name, "held": held},
+        )
+    return redirect("web:channels", slug=slug)

@@ -1,0 +1,129 @@
+"""The composer: one text, optional per-channel variants, a schedule; and its live count.
+
+The count endpoint runs the very function validation uses (`count_for_channel`), so the number
+the page shows is the number the post is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cuecast.accounts.permissions import Action, PermissionDenied
+from cuecast.channels.models import Channel
+from cuecast.networks import registry
+from cuecast.posts.services import ValidationFailed, count_for_channel, create_post
+from cuecast.web.access import Member, get_member
+from cuecast.web.forms import ComposeForm, variant_field_name
+
+MAX_COUNT_TEXT = 100_000  # far beyond any network's limit; refuses silly payloads early
+
+
+def _count_rows(
+    channels: list[Channel], text: str, variants: dict[int, str]
+) -> list[dict[str, Any]]:
+    rows = []
+    for channel in channels:
+        body = variants.get(channel.pk) or text
+        count = count_for_channel(channel, body)
+        rows.append(
+            {
+                "id": channel.pk,
+                "network": channel.network,
+                "count": count.count,
+                "limit": count.limit,
+                "fits": count.fits,
+                "over_by": count.over_by,
+                "uses_variant": bool(variants.get(channel.pk)),
+            }
+        )
+    return rows
+
+
+def _render(request: HttpRequest, member: Member, form: ComposeForm) -> HttpResponse:
+    data = form.data if form.is_bound else {}
+    text = str(data.get("text", ""))
+    variants = {
+        c.pk: str(data.get(variant_field_name(c.pk), ""))
+        for c in form.channel_list
+        if str(data.get(variant_field_name(c.pk), "")).strip()
+    }
+    counts = {row["id"]: row for row in _count_rows(form.channel_list, text, variants)}
+    names = {key: network.descriptor.name for key, network in registry.networks().items()}
+    selected = set(request.POST.getlist("channels")) if form.is_bound else set()
+    rows = [
+        {
+            "channel": channel,
+            "network_name": names.get(channel.network, channel.network),
+            "checked": str(channel.pk) in selected,
+            "variant": form[variant_field_name(channel.pk)],
+            "count": counts[channel.pk],
+        }
+        for channel in form.channel_list
+    ]
+    context = {
+        "member": member,
+        "workspace": member.workspace,
+        "section": "compose",
+        "form": form,
+        "rows": rows,
+        "can_compose": member.actor.can(Action.COMPOSE),
+    }
+    return render(request, "web/compose.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def compose(request: HttpRequest, slug: str) -> HttpResponse:
+    member = get_member(request, slug)
+    if request.method != "POST":
+        return _render(request, member, ComposeForm(member.workspace))
+    form = ComposeForm(member.workspace, data=request.POST)
+    if form.is_valid():
+        try:
+            post = create_post(member.actor, form.to_draft())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+        except PermissionDenied:
+            form.add_error(None, _("Your role does not allow writing posts in this workspace."))
+        else:
+            messages.success(request, _("Saved. Here is your post."))
+            return redirect("web:post", slug=slug, post_id=post.pk)
+    return _render(request, member, form)
+
+
+@login_required
+@require_POST
+def count(request: HttpRequest, slug: str) -> JsonResponse:
+    """Per-channel character counts for a draft. Takes the composer's form fields, or JSON
+    `{"text": "...", "variants": {"<channel id>": "..."}}`."""
+    member = get_member(request, slug)
+    channels = list(Channel.objects.filter(workspace=member.workspace))
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"error": _("The request is not valid JSON.")}, status=400)
+        if not isinstance(payload, dict):
+            return JsonResponse({"error": _("The request is not valid JSON.")}, status=400)
+        text = str(payload.get("text", ""))
+        raw = payload.get("variants") or {}
+        variants = (
+            {int(k): str(v) for k, v in raw.items() if str(k).isdigit()}
+            if isinstance(raw, dict)
+            else {}
+        )
+    else:
+        text = request.POST.get("text", "")
+        variants = {c.pk: request.POST.get(variant_field_name(c.pk), "") for c in channels}
+    variants = {k: v for k, v in variants.items() if v.strip()}
+    if len(text) > MAX_COUNT_TEXT or any(len(v) > MAX_COUNT_TEXT for v in variants.values()):
+        return JsonResponse({"error": _("The text is far too long to count.")}, status=400)
+    return JsonResponse({"channels": _count_rows(channels, text, variants)})
