@@ -68,7 +68,7 @@ TEMPLATES = [
 
 
 def _database() -> dict[str, Any]:
-    db: dict[str, Any] = dj_database_url.parse(CONFIG.database_url, conn_max_age=0)
+    db: dict[str, Any] = dict(dj_database_url.parse(CONFIG.database_url, conn_max_age=0))
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers run while the worker writes; IMMEDIATE takes the write lock at BEGIN,
@@ -101,7 +101,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"  # storage and process zone; users' zones live on their rows
 
 STATIC_URL = "/static/"
-STATIC_ROOT = CONFIG.data_dir / "static"
+STATIC_ROOT = CONFIG.data_dir / "static"  # filled by collectstatic for production serving
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

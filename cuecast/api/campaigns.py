@@ -36,6 +36,7 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
 
 @router.post(
     "",
+    summary="Create Campaign",
     response={201: CampaignOut, **responses(401, 403, 422)},
     openapi_extra={"parameters": [dict(OPENAPI_PARAMETER)]},
 )
@@ -65,7 +66,11 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> CampaignOut:
     return campaign_out(selectors.campaign(request_actor(request), campaign_id))
 
 
-@router.patch("/{campaign_id}", response={200: CampaignOut, **responses(401, 403, 404, 422)})
+@router.patch(
+    "/{campaign_id}",
+    summary="Update Campaign",
+    response={200: CampaignOut, **responses(401, 403, 404, 422)},
+)
 def update_campaign_op(
     request: HttpRequest, campaign_id: int, payload: CampaignPatch
 ) -> CampaignOut:

@@ -130,7 +130,10 @@ def post_out(post: Post) -> PostOut:
 
 
 @router.post(
-    "", response={201: PostOut, **responses(401, 403, 422)}, openapi_extra=_idempotency_doc()
+    "",
+    summary="Create Post",
+    response={201: PostOut, **responses(401, 403, 422)},
+    openapi_extra=_idempotency_doc(),
 )
 @idempotent_operation()
 def create_post_op(request: HttpRequest, payload: PostIn) -> Status[PostOut]:
@@ -170,6 +173,7 @@ def get_post(request: HttpRequest, post_id: int) -> PostOut:
 
 @router.post(
     "/{post_id}/cancel",
+    summary="Cancel Post",
     response={200: PostOut, **responses(401, 403, 404, 422)},
     openapi_extra=_idempotency_doc(),
 )
@@ -183,6 +187,7 @@ def cancel_post_op(request: HttpRequest, post_id: int) -> PostOut:
 
 @router.post(
     "/{post_id}/approve",
+    summary="Approve Post",
     response={200: PostOut, **responses(401, 403, 404, 422)},
     openapi_extra=_idempotency_doc(),
 )

@@ -29,7 +29,7 @@ class Channel(models.Model):
     external_id = models.CharField(max_length=128)
     handle = models.CharField(max_length=200)
     display_name = models.CharField(max_length=200)
-    credentials: Any = EncryptedJSONField(default=dict, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)
     # Non-secret facts read at connect time, e.g. a Mastodon instance's text and media limits.
     settings = models.JSONField(default=dict, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -64,7 +64,7 @@ class OAuthClient(models.Model):
     base_url = models.URLField()
     redirect_uri = models.URLField(max_length=500)
     client_id = models.CharField(max_length=200)
-    secrets: Any = EncryptedJSONField(default=dict, blank=True)
+    secrets = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -156,11 +156,13 @@ class AuthorizationStart:
 
 
 class ClientStore(Protocol):
-    """Persists per-server OAuth app registrations (Mastodon registers one app per instance)."""
+    """Persists per-server OAuth app registrations (Mastodon registers one app per instance).
 
-    def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None: ...
+    Async because OAuth flows are: a store backed by the database does its I/O off the loop."""
 
-    def save(
+    async def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None: ...
+
+    async def save(
         self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]
     ) -> None: ...
 

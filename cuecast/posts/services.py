@@ -87,7 +87,11 @@ def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campai
         return spec.at.astimezone(UTC), None
     if spec.kind == ScheduleKind.LOCAL:
         return scheduling.localize(scheduling.parse_local(spec.local_at), spec.tz), None
-    campaign = Campaign.objects.filter(workspace=actor.workspace, pk=spec.campaign_id).first()
+    campaign = (
+        Campaign.objects.filter(workspace=actor.workspace, pk=spec.campaign_id).first()
+        if spec.campaign_id is not None
+        else None
+    )
     if campaign is None:
         raise scheduling.ScheduleError(
             f"There is no campaign {spec.campaign_id} in this workspace."

@@ -61,7 +61,9 @@ def test_update_refuses_bad_values_and_changes_nothing(
 
 
 def test_patch_changes_only_what_is_sent(api: Api, campaign: dict[str, Any]) -> None:
-    response = api.patch(f"/api/v1/campaigns/{campaign['id']}", {"status": "paused", "name": "Sale"})
+    response = api.patch(
+        f"/api/v1/campaigns/{campaign['id']}", {"status": "paused", "name": "Sale"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["name"]) == ("paused", "Sale")
@@ -76,7 +78,11 @@ def test_moving_the_end_moves_cued_posts(
     cue = {"campaign_id": campaign["id"], "event": "end", "offset": "-P2D", "time": "09:00"}
     post = api.post(
         "/api/v1/posts",
-        {"text": "Last days!", "targets": [{"channel_id": channels["x"].pk}], "schedule": {"cue": cue}},
+        {
+            "text": "Last days!",
+            "targets": [{"channel_id": channels["x"].pk}],
+            "schedule": {"cue": cue},
+        },
     ).json()
     assert post["targets"][0]["due_at"] == "2027-10-30T07:00:00Z"
     api.patch(f"/api/v1/campaigns/{campaign['id']}", {"ends_at": "2027-11-11T18:00:00+01:00"})

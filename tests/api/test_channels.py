@@ -40,7 +40,10 @@ def test_shows_a_disconnected_channel_with_its_reason(api: Api, channels: dict[s
 def test_unknown_channel_is_404(api: Api) -> None:
     response = api.get("/api/v1/channels/999999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "There is no channel 999999 in this workspace.", "errors": []}
+    assert response.json() == {
+        "detail": "There is no channel 999999 in this workspace.",
+        "errors": [],
+    }
 
 
 def test_absurd_id_is_404_not_500(api: Api) -> None:

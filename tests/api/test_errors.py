@@ -23,32 +23,69 @@ def _errors(response: Any) -> dict[str, str]:
     [
         ({"text": "hi"}, "targets", "required"),
         ({"text": "hi", "targets": "x"}, "targets", "list"),
-        ({"text": "hi", "targets": [{"channel_id": "abc"}]}, "targets[0].channel_id", "whole number"),
+        (
+            {"text": "hi", "targets": [{"channel_id": "abc"}]},
+            "targets[0].channel_id",
+            "whole number",
+        ),
         ({"text": "hi", "targets": [{}]}, "targets[0].channel_id", "required"),
         ({"text": "hi", "targets": [], "shedule": {}}, "shedule", "spelling"),
-        ({"text": "hi", "targets": [], "schedule": {"at": "2027-12-01T09:00"}}, "schedule.at", "offset"),
+        (
+            {"text": "hi", "targets": [], "schedule": {"at": "2027-12-01T09:00"}},
+            "schedule.at",
+            "offset",
+        ),
         ({"text": "hi", "targets": [], "schedule": {"at": "soon"}}, "schedule.at", "date and time"),
         ({"text": "hi", "targets": [], "schedule": {}}, "schedule", "exactly one"),
         (
-            {"text": "hi", "targets": [], "schedule": {"at": "2027-12-01T09:00:00Z", "local": "2027-12-01T09:00"}},
-            "schedule", "exactly one",
-        ),
-        ({"text": "hi", "targets": [], "schedule": {"local": "2027-12-01T09:00"}}, "schedule", "tz"),
-        (
-            {"text": "hi", "targets": [], "schedule": {"local": "2027-12-01T09:00:30", "tz": "Europe/Berlin"}},
-            "schedule", "to the minute",
-        ),
-        (
-            {"text": "hi", "targets": [], "schedule": {"cue": {"campaign_id": 1, "event": "middle"}}},
-            "schedule.cue.event", "'start' or 'end'",
+            {
+                "text": "hi",
+                "targets": [],
+                "schedule": {"at": "2027-12-01T09:00:00Z", "local": "2027-12-01T09:00"},
+            },
+            "schedule",
+            "exactly one",
         ),
         (
-            {"text": "hi", "targets": [], "schedule": {"cue": {"campaign_id": 1, "event": "end", "offset": "2 days"}}},
-            "schedule.cue.offset", "ISO 8601 duration",
+            {"text": "hi", "targets": [], "schedule": {"local": "2027-12-01T09:00"}},
+            "schedule",
+            "tz",
         ),
         (
-            {"text": "hi", "targets": [], "schedule": {"cue": {"campaign_id": 1, "event": "end", "time": "9am"}}},
-            "schedule.cue.time", "time of day",
+            {
+                "text": "hi",
+                "targets": [],
+                "schedule": {"local": "2027-12-01T09:00:30", "tz": "Europe/Berlin"},
+            },
+            "schedule",
+            "to the minute",
+        ),
+        (
+            {
+                "text": "hi",
+                "targets": [],
+                "schedule": {"cue": {"campaign_id": 1, "event": "middle"}},
+            },
+            "schedule.cue.event",
+            "'start' or 'end'",
+        ),
+        (
+            {
+                "text": "hi",
+                "targets": [],
+                "schedule": {"cue": {"campaign_id": 1, "event": "end", "offset": "2 days"}},
+            },
+            "schedule.cue.offset",
+            "ISO 8601 duration",
+        ),
+        (
+            {
+                "text": "hi",
+                "targets": [],
+                "schedule": {"cue": {"campaign_id": 1, "event": "end", "time": "9am"}},
+            },
+            "schedule.cue.time",
+            "time of day",
         ),
     ],
 )

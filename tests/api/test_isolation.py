@@ -52,7 +52,9 @@ def test_b_gets_404_for_each_of_a_objects(
 def test_b_cannot_change_a_objects(
     api: Api, other_api: Api, campaign: dict[str, Any], a_post: dict[str, Any]
 ) -> None:
-    assert other_api.patch(f"/api/v1/campaigns/{campaign['id']}", {"name": "Mine"}).status_code == 404
+    assert (
+        other_api.patch(f"/api/v1/campaigns/{campaign['id']}", {"name": "Mine"}).status_code == 404
+    )
     assert other_api.post(f"/api/v1/posts/{a_post['id']}/cancel").status_code == 404
     assert other_api.post(f"/api/v1/posts/{a_post['id']}/approve").status_code == 404
     assert api.get(f"/api/v1/campaigns/{campaign['id']}").json()["name"] == "Winter sale"
@@ -73,6 +75,9 @@ def test_b_cannot_post_to_a_channel_or_cue_to_a_campaign(
     )
     assert response.status_code == 422
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
-    assert errors["targets[0].channel_id"] == f"There is no channel {channels['x'].pk} in this workspace."
+    assert (
+        errors["targets[0].channel_id"]
+        == f"There is no channel {channels['x'].pk} in this workspace."
+    )
     assert errors["schedule"] == f"There is no campaign {campaign['id']} in this workspace."
     assert Post.objects.count() == before

@@ -32,7 +32,10 @@ def test_openapi_json_is_served_without_a_key_and_valid() -> None:
     validate(spec)
     operations = {(m, p) for p, ops in spec["paths"].items() for m in ops}
     assert operations == EXPECTED
-    assert spec["components"]["securitySchemes"]["ApiKeyAuth"] == {"type": "http", "scheme": "bearer"}
+    assert spec["components"]["securitySchemes"]["ApiKeyAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+    }
 
 
 def test_every_post_documents_idempotency_key_and_errors() -> None:

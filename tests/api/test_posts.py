@@ -35,9 +35,20 @@ def test_schedule_at_an_instant_with_offset(api: Api, channels: dict[str, Any]) 
     assert {t["state"] for t in post["targets"]} == {"scheduled"}
     assert {t["network"] for t in post["targets"]} == {"x", "mastodon"}
     first = post["targets"][0]
-    assert set(first) >= {"channel_id", "network", "state", "due_at", "external_id", "permalink", "reason"}
+    assert set(first) >= {
+        "channel_id",
+        "network",
+        "state",
+        "due_at",
+        "external_id",
+        "permalink",
+        "reason",
+    }
     assert (first["external_id"], first["permalink"], first["reason"], first["attempts"]) == (
-        None, None, None, 0,
+        None,
+        None,
+        None,
+        0,
     )
 
 
@@ -49,7 +60,11 @@ def test_schedule_at_a_local_time_across_the_spring_change(
     assert response.status_code == 201, response.content
     post = response.json()
     assert post["schedule"] == {
-        "kind": "local", "at": None, "local": "2027-03-28T09:00", "tz": "Europe/Berlin", "cue": None,
+        "kind": "local",
+        "at": None,
+        "local": "2027-03-28T09:00",
+        "tz": "Europe/Berlin",
+        "cue": None,
     }
     assert post["targets"][0]["due_at"] == "2027-03-28T07:00:00Z"
 
@@ -69,7 +84,10 @@ def test_cue_two_days_before_the_end_at_nine_in_berlin_across_dst(
     # The campaign ends 1 Nov 2027 18:00 CET (+01:00); two days before is 30 Oct, still summer
     # time (+02:00), so 09:00 there is 07:00 UTC, not the 08:00 a fixed offset would give.
     cue = {
-        "campaign_id": campaign["id"], "event": "end", "offset": "-P2D", "time": "09:00",
+        "campaign_id": campaign["id"],
+        "event": "end",
+        "offset": "-P2D",
+        "time": "09:00",
         "tz": "Europe/Berlin",
     }
     response = _create(api, channels, {"cue": cue})
@@ -78,7 +96,10 @@ def test_cue_two_days_before_the_end_at_nine_in_berlin_across_dst(
     assert post["targets"][0]["due_at"] == "2027-10-30T07:00:00Z"
     assert post["schedule"]["kind"] == "cue"
     assert post["schedule"]["cue"] == {
-        "campaign_id": campaign["id"], "event": "end", "offset": "-P2D", "time": "09:00",
+        "campaign_id": campaign["id"],
+        "event": "end",
+        "offset": "-P2D",
+        "time": "09:00",
         "tz": "Europe/Berlin",
     }
 
@@ -174,11 +195,19 @@ def test_list_filters_and_pages(
     x, masto = channels["x"].pk, channels["mastodon"].pk
     early = api.post(
         "/api/v1/posts",
-        {"text": "early", "targets": [{"channel_id": x}], "schedule": {"at": "2027-01-10T10:00:00Z"}},
+        {
+            "text": "early",
+            "targets": [{"channel_id": x}],
+            "schedule": {"at": "2027-01-10T10:00:00Z"},
+        },
     ).json()
     late = api.post(
         "/api/v1/posts",
-        {"text": "late", "targets": [{"channel_id": masto}], "schedule": {"at": "2027-06-10T10:00:00Z"}},
+        {
+            "text": "late",
+            "targets": [{"channel_id": masto}],
+            "schedule": {"at": "2027-06-10T10:00:00Z"},
+        },
     ).json()
     cued = api.post(
         "/api/v1/posts",
@@ -257,13 +286,16 @@ def test_approval_flow_with_roles(
     assert _create(approver, channels).status_code == 403  # approvers do not compose
 
 
-def test_viewer_cannot_create_cancel_or_approve(api: Api, api_as: Any, channels: dict[str, Any]) -> None:
+def test_viewer_cannot_create_cancel_or_approve(
+    api: Api, api_as: Any, channels: dict[str, Any]
+) -> None:
     viewer = api_as(Role.VIEWER)
     before = row_counts()
     response = _create(viewer, channels, {"at": "2027-12-01T09:00:00+01:00"})
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Your role (viewer) does not allow this: compose.", "errors": [],
+        "detail": "Your role (viewer) does not allow this: compose.",
+        "errors": [],
     }
     assert row_counts() == before
 
