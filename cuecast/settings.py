@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,8 @@ def _database() -> dict[str, Any]:
             "timeout": 20,
         }
         # Tests share the database file with worker subprocesses, so it cannot be in memory.
-        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name("test_cuecast.sqlite3"))}
+        # One file per test run (by process id), so two runs on one machine never share it.
+        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name(f"test_cuecast_{os.getpid()}.sqlite3"))}
     return db
 
 

@@ -27,6 +27,8 @@ def _validate(spec: CampaignSpec) -> None:
     errors: list[FieldError] = []
     if not spec.name.strip():
         errors.append(FieldError("name", "Give the campaign a name."))
+    elif len(spec.name.strip()) > 200:
+        errors.append(FieldError("name", "A campaign name can be at most 200 characters long."))
     try:
         scheduling.zone(spec.timezone)
     except scheduling.ScheduleError as exc:

@@ -91,7 +91,7 @@ class Schedule(models.Model):
     post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="schedule")
     kind = models.CharField(max_length=8, choices=ScheduleKind.choices)
     at = models.DateTimeField(null=True, blank=True)
-    local_at = models.CharField(max_length=16, blank=True, default="")  # "2026-12-01T09:00"
+    local_at = models.CharField(max_length=19, blank=True, default="")  # "2026-12-01T09:00[:00]"
     timezone = models.CharField(
         max_length=64, blank=True, default="", validators=[validate_timezone]
     )

@@ -114,7 +114,10 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
     if not draft.targets:
         errors.append(FieldError("targets", "Choose at least one channel to post to."))
     seen: set[int] = set()
-    by_id = Channel.objects.in_bulk([t.channel_id for t in draft.targets], field_name="id")
+    # Ids beyond the database's integer range cannot exist; asking for them would be an error.
+    by_id = Channel.objects.in_bulk(
+        [t.channel_id for t in draft.targets if 0 < t.channel_id < 2**63], field_name="id"
+    )
     for index, spec in enumerate(draft.targets):
         path = f"targets[{index}]"
         channel = by_id.get(spec.channel_id)

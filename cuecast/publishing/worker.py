@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timedelta
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from cuecast import config
 from cuecast.publishing import dispatcher
@@ -13,14 +16,29 @@ from cuecast.publishing import dispatcher
 log = logging.getLogger("cuecast.worker")
 
 
+# Stored API answers are kept this long for Idempotency-Key replays, then forgotten.
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+HOUSEKEEPING_EVERY = 3600.0
+
+
+def housekeeping() -> None:
+    from cuecast.api.idempotency import purge_before
+
+    purge_before(timezone.now() - IDEMPOTENCY_RETENTION)
+
+
 def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = None) -> None:
     stop = stop or threading.Event()
     worker_id = worker_id or dispatcher.new_worker_id()
     poll = config.load().worker_poll_seconds
     log.info("worker %s started", worker_id)
+    next_housekeeping = 0.0
     while not stop.is_set():
         try:
             close_old_connections()
+            if time.monotonic() >= next_housekeeping:
+                housekeeping()
+                next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
             dispatcher.recover_expired_leases()
             busy = dispatcher.run_once(worker=worker_id) + dispatcher.reconcile_once(
                 worker=worker_id

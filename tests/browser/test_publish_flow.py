@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path("/tmp")
+SHOTS = Path(os.environ.get("CUECAST_SCREENSHOTS", tempfile.gettempdir()))
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -135,7 +136,7 @@ def test_connect_compose_schedule_publish(
     target = Target.objects.get()
     assert target.state == TargetState.PUBLISHED, target.reason
     received = sandbox.control.received("mastodon")
-    assert [r.get("status") or r.get("text") for r in received][-1:] == [text] or received
+    assert [(r["text"], r["id"]) for r in received] == [(text, target.external_id)]  # exactly once
 
     # The calendar shows it published, in the workspace's zone.
     page.goto(f"{public_url}/w/acme/calendar/?view=week&date={due_local:%Y-%m-%d}")
@@ -159,3 +160,14 @@ def test_connect_compose_schedule_publish(
     page.goto(f"{public_url}/w/acme/calendar/?view=month&date={due_local:%Y-%m-%d}")
     expect(page.locator("li.entry-published")).to_be_visible()
     page.screenshot(path=str(SHOTS / "cuecast-calendar-narrow.png"), full_page=True)
+
+    # German, chosen in the header; a save with nothing filled in explains itself per field.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{public_url}/w/acme/compose/")
+    page.select_option("#language", "de")
+    page.click("form:has(#language) button")
+    expect(page.locator("h1")).to_have_text("Beitrag schreiben")
+    page.click("button:has-text('Beitrag speichern')")
+    expect(page.locator("#id_local_at-errors")).to_contain_text("Wählen Sie Datum und Uhrzeit")
+    expect(page.locator("#id_channels-errors")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "cuecast-composer-de.png"), full_page=True)

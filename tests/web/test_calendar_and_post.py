@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _day_section(html: str, label: str) -> str:
-    match = re.search(rf'<section class="day[^"]*" aria-label="{label}">(.*?)</section>', html, re.S)
+    match = re.search(
+        rf'<section class="day[^"]*" aria-label="{label}">(.*?)</section>', html, re.S
+    )
     assert match, f"no day {label}"
     return match.group(1)
 
@@ -34,7 +36,9 @@ def late_target(workspace: Any, x_channel: Any) -> Target:
 
 
 def test_week_shows_a_target_on_its_local_day(signed_in: Client, late_target: Target) -> None:
-    page = signed_in.get(reverse("web:calendar", args=["acme"]), {"view": "week", "date": "2026-06-10"})
+    page = signed_in.get(
+        reverse("web:calendar", args=["acme"]), {"view": "week", "date": "2026-06-10"}
+    )
     html = page.content.decode()
     thursday = _day_section(html, "Thursday, 11 June 2026")
     assert "Midsummer teaser" in thursday

@@ -45,7 +45,9 @@ def test_unknown_network_is_404(signed_in: Client) -> None:
 
 def test_callback_with_an_unknown_state_connects_nothing(signed_in: Client) -> None:
     response = signed_in.get(
-        reverse("web:oauth_callback", args=["mastodon"]), {"code": "abc", "state": "forged"}, follow=True
+        reverse("web:oauth_callback", args=["mastodon"]),
+        {"code": "abc", "state": "forged"},
+        follow=True,
     )
     assert b"unknown or has expired" in response.content
     assert Channel.objects.count() == 0
@@ -111,7 +113,11 @@ def test_refused_consent_comes_back_with_a_message(signed_in: Client, sandbox: A
     state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
     response = signed_in.get(
         reverse("web:oauth_callback", args=["mastodon"]),
-        {"error": "access_denied", "error_description": "The resource owner denied the request.", "state": state},
+        {
+            "error": "access_denied",
+            "error_description": "The resource owner denied the request.",
+            "state": state,
+        },
         follow=True,
     )
     assert b"Mastodon was not connected: The resource owner denied the request." in response.content

@@ -168,7 +168,9 @@ def test_saving_as_a_draft(signed_in: Client, x_channel: Any) -> None:
     assert Target.objects.get().state == TargetState.DRAFT
 
 
-def test_a_viewer_cannot_compose(client: Client, workspace: Any, x_channel: Any, actor: Any) -> None:
+def test_a_viewer_cannot_compose(
+    client: Client, workspace: Any, x_channel: Any, actor: Any
+) -> None:
     from cuecast.accounts.models import Role, User
     from cuecast.accounts.services import add_member
 
@@ -197,7 +199,9 @@ def test_count_uses_each_networks_rule(
     assert all(row["fits"] for row in rows.values())
 
 
-def test_count_takes_variants_as_json(signed_in: Client, x_channel: Any, masto_channel: Any) -> None:
+def test_count_takes_variants_as_json(
+    signed_in: Client, x_channel: Any, masto_channel: Any
+) -> None:
     response = signed_in.post(
         reverse("web:compose_count", args=["acme"]),
         json.dumps({"text": "short", "variants": {str(x_channel.pk): "x" * 290}}),
