@@ -147,8 +147,8 @@ class ComposeForm(forms.Form):
         value = self.cleaned_data.get(variant_field_name(channel_id)) or ""
         return str(value) if str(value).strip() else ""
 
-    def to_draft(self) -> PostDraft:
-        """The services' input; call after `is_valid()` returned True."""
+    def to_draft(self, *, with_schedule: bool = True) -> PostDraft:
+        """The services' input, from the fields that are valid."""
         data = self.cleaned_data
         selected = set(data.get("channels") or [])
         self._target_channels = [c for c in self.channel_list if c.pk in selected]
@@ -156,7 +156,8 @@ class ComposeForm(forms.Form):
             TargetSpec(channel_id=c.pk, text=self.variant_text(c.pk) or None)
             for c in self._target_channels
         ]
-        return PostDraft(text=data.get("text") or "", targets=targets, schedule=self._schedule())
+        schedule = self._schedule() if with_schedule else None
+        return PostDraft(text=data.get("text") or "", targets=targets, schedule=schedule)
 
     def _schedule(self) -> ScheduleSpec | None:
         data = self.cleaned_data

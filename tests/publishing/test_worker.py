@@ -21,7 +21,7 @@ def test_housekeeping_forgets_old_idempotency_answers_only(actor) -> None:
     assert list(IdempotentRequest.objects.values_list("pk", flat=True)) == [new.pk]
 
 
-def test_run_forever_polls_until_stopped(db, caplog) -> None:
+def test_run_forever_polls_until_stopped(transactional_db, caplog) -> None:
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()
     with caplog.at_level("INFO", logger="cuecast.worker"):

@@ -55,6 +55,19 @@ def test_no_channel_and_no_text_explains_both(signed_in: Client, x_channel: Any)
     assert Post.objects.count() == 0
 
 
+def test_every_problem_shows_at_once_and_nothing_is_written(
+    signed_in: Client, x_channel: Any
+) -> None:
+    from cuecast.accounts.models import AuditEvent
+
+    audits = AuditEvent.objects.count()
+    response = _post(signed_in, text="z" * 300, channels=[x_channel.pk], local_at="")
+    assert "Choose the date and time" in _errors_of(response.content, "id_local_at")
+    assert "Too long for ACME on X" in _errors_of(response.content, "id_text")
+    assert Post.objects.count() == 0 and Target.objects.count() == 0
+    assert AuditEvent.objects.count() == audits
+
+
 def test_too_long_for_x_is_shown_next_to_the_text(
     signed_in: Client, x_channel: Any, masto_channel: Any
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -86,7 +87,9 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         return _render(request, member, ComposeForm(member.workspace))
     form = ComposeForm(member.workspace, data=request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        _check_the_rest(member, form)
+    else:
         try:
             post = create_post(member.actor, form.to_draft())
         except ValidationFailed as exc:
@@ -97,6 +100,26 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Saved. Here is your post."))
             return redirect("web:post", slug=slug, post_id=post.pk)
     return _render(request, member, form)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _check_the_rest(member: Member, form: ComposeForm) -> None:
+    """The form already has an error (say, no date yet); ask the service about the rest of the
+    post too, so every problem shows at once. Runs inside a transaction that is always rolled
+    back, so nothing is created."""
+    if "text" not in form.cleaned_data or "channels" not in form.cleaned_data:
+        return
+    try:
+        with transaction.atomic():
+            create_post(member.actor, form.to_draft(with_schedule=False))
+            raise _DryRun
+    except ValidationFailed as exc:
+        form.add_service_errors(exc.errors)
+    except (_DryRun, PermissionDenied):
+        pass
 
 
 @login_required
