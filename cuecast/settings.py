@@ -83,7 +83,9 @@ def _database() -> dict[str, Any]:
         }
         # Tests share the database file with worker subprocesses, so it cannot be in memory.
         # One file per test run (by process id), so two runs on one machine never share it.
-        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name(f"test_cuecast_{os.getpid()}.sqlite3"))}
+        db["TEST"] = {
+            "NAME": str(Path(db["NAME"]).with_name(f"test_cuecast_{os.getpid()}.sqlite3"))
+        }
     return db
 
 

@@ -56,9 +56,21 @@ def main(argv: list[str]) -> int:
     port = free_port()
     log = root / "server.log"
     subprocess.run(
-        as_owner([pg_bin("initdb"), "-D", str(data), "-U", "cuecast", "--auth=trust", "-E", "UTF8",
-                  "--no-sync"]),
-        check=True, stdout=subprocess.DEVNULL,
+        as_owner(
+            [
+                pg_bin("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "cuecast",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     options = (
         f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -66,7 +78,8 @@ def main(argv: list[str]) -> int:
     )
     subprocess.run(
         as_owner([pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]),
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     try:
         url = f"postgres://cuecast@127.0.0.1:{port}/cuecast"
@@ -80,7 +93,8 @@ def main(argv: list[str]) -> int:
     finally:
         subprocess.run(
             as_owner([pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            check=False, stdout=subprocess.DEVNULL,
+            check=False,
+            stdout=subprocess.DEVNULL,
         )
         time.sleep(0.1)
         shutil.rmtree(root, ignore_errors=True)

@@ -24,7 +24,9 @@ class DbClientStore:
     async def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None:
         return await sync_to_async(self._get)(network, base_url, redirect_uri)
 
-    async def save(self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]) -> None:
+    async def save(
+        self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]
+    ) -> None:
         await sync_to_async(self._save)(network, base_url, redirect_uri, client)
 
     def _get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None:

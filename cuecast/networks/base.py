@@ -160,7 +160,9 @@ class ClientStore(Protocol):
 
     Async because OAuth flows are: a store backed by the database does its I/O off the loop."""
 
-    async def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None: ...
+    async def get(
+        self, network: str, base_url: str, redirect_uri: str
+    ) -> dict[str, Any] | None: ...
 
     async def save(
         self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]

@@ -39,8 +39,12 @@ def test_local_times_keep_their_wall_clock_hour(wall: str, zone: str, expected_u
 
 @pytest.mark.parametrize(
     ("wall", "zone"),
-    [("2026-03-29T02:30", "Europe/Berlin"), ("2027-03-28T02:00", "Europe/Berlin"),
-     ("2026-03-08T02:30", "America/New_York"), ("2027-03-14T02:15", "America/New_York")],
+    [
+        ("2026-03-29T02:30", "Europe/Berlin"),
+        ("2027-03-28T02:00", "Europe/Berlin"),
+        ("2026-03-08T02:30", "America/New_York"),
+        ("2027-03-14T02:15", "America/New_York"),
+    ],
 )
 def test_a_time_skipped_by_the_clocks_is_refused_by_name(wall: str, zone: str) -> None:
     with pytest.raises(ScheduleError, match="does not exist in " + zone):
@@ -49,7 +53,9 @@ def test_a_time_skipped_by_the_clocks_is_refused_by_name(wall: str, zone: str) -
 
 def test_a_repeated_hour_means_its_first_occurrence() -> None:
     # 02:30 happens twice in Berlin on 25 Oct 2026: first at 00:30 UTC (CEST), then 01:30 UTC (CET).
-    assert localize(datetime(2026, 10, 25, 2, 30), "Europe/Berlin") == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert localize(datetime(2026, 10, 25, 2, 30), "Europe/Berlin") == datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
 
 
 def test_unknown_zone_is_named() -> None:
@@ -60,16 +66,22 @@ def test_unknown_zone_is_named() -> None:
 def test_two_days_before_the_end_at_nine_across_the_autumn_change() -> None:
     # Campaign ends 26 Oct 2026 18:00 Berlin (CET, 17:00 UTC); two days before, the clocks were still on CEST.
     end = datetime(2026, 10, 26, 17, 0, tzinfo=UTC)
-    due = resolve_cue(Cue(event_at=end, offset=-timedelta(days=2), tz_name="Europe/Berlin", at_time=time(9, 0)))
+    due = resolve_cue(
+        Cue(event_at=end, offset=-timedelta(days=2), tz_name="Europe/Berlin", at_time=time(9, 0))
+    )
     assert due == datetime(2026, 10, 24, 7, 0, tzinfo=UTC)  # 09:00 CEST
 
 
 def test_one_day_before_the_start_keeps_the_hour_across_the_spring_change() -> None:
     # Start 30 Mar 2026 10:00 Berlin (CEST, 08:00 UTC); a day before is 29 Mar 10:00 CEST = 08:00 UTC…
     start = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
-    assert resolve_cue(Cue(start, -timedelta(days=1), "Europe/Berlin")) == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)
+    assert resolve_cue(Cue(start, -timedelta(days=1), "Europe/Berlin")) == datetime(
+        2026, 3, 29, 8, 0, tzinfo=UTC
+    )
     # …and two days before is 28 Mar 10:00 CET = 09:00 UTC: 49 hours earlier, not 48.
-    assert resolve_cue(Cue(start, -timedelta(days=2), "Europe/Berlin")) == datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
+    assert resolve_cue(Cue(start, -timedelta(days=2), "Europe/Berlin")) == datetime(
+        2026, 3, 28, 9, 0, tzinfo=UTC
+    )
 
 
 def test_when_the_campaign_starts_is_the_start_itself() -> None:

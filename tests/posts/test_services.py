@@ -29,7 +29,10 @@ def soon(seconds: int = 60) -> ScheduleSpec:
 def test_post_to_both_channels_is_scheduled(actor, channels) -> None:
     draft = PostDraft(
         text="Hello from Cuecast",
-        targets=[TargetSpec(channels["x"].pk), TargetSpec(channels["mastodon"].pk, "Hallo Fediverse")],
+        targets=[
+            TargetSpec(channels["x"].pk),
+            TargetSpec(channels["mastodon"].pk, "Hallo Fediverse"),
+        ],
         schedule=soon(),
     )
     post = create_post(actor, draft)
@@ -41,7 +44,9 @@ def test_post_to_both_channels_is_scheduled(actor, channels) -> None:
     assert AuditEvent.objects.filter(action="post.created", object_id=str(post.pk)).exists()
 
 
-def test_over_the_x_limit_names_channel_limit_and_count_and_creates_nothing(actor, channels) -> None:
+def test_over_the_x_limit_names_channel_limit_and_count_and_creates_nothing(
+    actor, channels
+) -> None:
     draft = PostDraft(
         text="a" * 281,
         targets=[TargetSpec(channels["mastodon"].pk), TargetSpec(channels["x"].pk)],
@@ -67,7 +72,9 @@ def test_local_schedule_across_dst_is_stored_in_utc(actor, channels) -> None:
     draft = PostDraft(
         text="Autumn",
         targets=[TargetSpec(channels["x"].pk)],
-        schedule=ScheduleSpec(kind=ScheduleKind.LOCAL, local_at="2027-10-31T09:00", tz="Europe/Berlin"),
+        schedule=ScheduleSpec(
+            kind=ScheduleKind.LOCAL, local_at="2027-10-31T09:00", tz="Europe/Berlin"
+        ),
     )
     target = create_post(actor, draft).targets.get()
     assert target.due_at == datetime(2027, 10, 31, 8, 0, tzinfo=UTC)
@@ -86,7 +93,10 @@ def test_viewer_cannot_compose(workspace, owner, channels) -> None:
     from cuecast.accounts.permissions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        create_post(Actor(workspace, Role.VIEWER, user=owner), PostDraft("x", [TargetSpec(channels["x"].pk)]))
+        create_post(
+            Actor(workspace, Role.VIEWER, user=owner),
+            PostDraft("x", [TargetSpec(channels["x"].pk)]),
+        )
 
 
 def test_approval_flow(actor, channels, workspace, owner) -> None:
@@ -102,7 +112,12 @@ def test_approval_flow(actor, channels, workspace, owner) -> None:
 
 
 def test_cancel_leaves_a_claimed_target_alone(actor, channels) -> None:
-    post = create_post(actor, PostDraft("bye", [TargetSpec(channels["x"].pk), TargetSpec(channels["mastodon"].pk)], soon()))
+    post = create_post(
+        actor,
+        PostDraft(
+            "bye", [TargetSpec(channels["x"].pk), TargetSpec(channels["mastodon"].pk)], soon()
+        ),
+    )
     claimed = post.targets.first()
     Target.objects.filter(pk=claimed.pk).update(state=TargetState.PUBLISHING)
     assert cancel_post(actor, post) == 1
@@ -121,13 +136,24 @@ def test_cued_post_moves_with_its_campaign(actor, channels) -> None:
         PostDraft(
             "Two days left!",
             [TargetSpec(channels["mastodon"].pk)],
-            ScheduleSpec(kind=ScheduleKind.CUE, campaign_id=campaign.pk, cue_event="end",
-                         cue_offset=-timedelta(days=2), cue_time=time(9, 0)),
+            ScheduleSpec(
+                kind=ScheduleKind.CUE,
+                campaign_id=campaign.pk,
+                cue_event="end",
+                cue_offset=-timedelta(days=2),
+                cue_time=time(9, 0),
+            ),
         ),
     )
     target = post.targets.get()
-    assert target.due_at == datetime(2027, 3, 29, 7, 0, tzinfo=UTC)  # 31 Mar end → 29 Mar 09:00 CEST
-    update_campaign(actor, campaign, CampaignSpec("Spring sale", start, start + timedelta(days=20), "Europe/Berlin"))
+    assert target.due_at == datetime(
+        2027, 3, 29, 7, 0, tzinfo=UTC
+    )  # 31 Mar end → 29 Mar 09:00 CEST
+    update_campaign(
+        actor,
+        campaign,
+        CampaignSpec("Spring sale", start, start + timedelta(days=20), "Europe/Berlin"),
+    )
     target.refresh_from_db()
     assert target.due_at == datetime(2027, 3, 19, 8, 0, tzinfo=UTC)  # 21 Mar end → 19 Mar 09:00 CET
     assert target.next_attempt_at == target.due_at

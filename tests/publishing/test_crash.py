@@ -75,7 +75,9 @@ def assert_each_published_exactly_once(sandbox, count: int) -> None:
     states = Counter(Target.objects.values_list("state", flat=True))
     assert states == {TargetState.PUBLISHED: 2 * count}, states
     for network, key in (("x", "text"), ("mastodon", "status")):
-        texts = Counter(item.get("text") or item.get(key) or "" for item in sandbox.control.received(network))
+        texts = Counter(
+            item.get("text") or item.get(key) or "" for item in sandbox.control.received(network)
+        )
         duplicates = {t: n for t, n in texts.items() if n > 1}
         assert not duplicates, f"{network} received twice: {duplicates}"
         assert len(texts) == count, f"{network} received {len(texts)} of {count}"
@@ -92,7 +94,8 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(actor, channels, sa
     try:
         wait_for(
             lambda: PublishAttempt.objects.filter(outcome=AttemptOutcome.PENDING).count() >= 5,
-            30, "the first worker to have calls in flight",
+            30,
+            "the first worker to have calls in flight",
         )
         time.sleep(0.5)
     finally:
@@ -103,7 +106,8 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(actor, channels, sa
     try:
         wait_for(
             lambda: not Target.objects.exclude(state__in=FINAL).exists(),
-            90, "every target to reach a final state",
+            90,
+            "every target to reach a final state",
         )
     finally:
         second.terminate()
@@ -111,7 +115,9 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(actor, channels, sa
 
     assert_each_published_exactly_once(sandbox, count)
     # The kill really did land mid-call: some attempts' outcomes were unknown and reconciled.
-    assert PublishAttempt.objects.filter(kind=AttemptKind.PUBLISH, outcome=AttemptOutcome.UNKNOWN).exists()
+    assert PublishAttempt.objects.filter(
+        kind=AttemptKind.PUBLISH, outcome=AttemptOutcome.UNKNOWN
+    ).exists()
     assert PublishAttempt.objects.filter(kind=AttemptKind.RECONCILE).exists()
 
 
@@ -125,7 +131,8 @@ def test_several_workers_share_the_work_without_double_claims(actor, channels, s
     try:
         wait_for(
             lambda: not Target.objects.exclude(state__in=FINAL).exists(),
-            90, "every target to be published",
+            90,
+            "every target to be published",
         )
     finally:
         for worker in workers:

@@ -21,17 +21,23 @@ def schedule(actor, channels, text: str, networks=("x", "mastodon"), seconds: in
     due = timezone.now() + timedelta(seconds=seconds)
     post = create_post(
         actor,
-        PostDraft(text, [TargetSpec(channels[n].pk) for n in networks], ScheduleSpec(ScheduleKind.AT, at=due)),
+        PostDraft(
+            text,
+            [TargetSpec(channels[n].pk) for n in networks],
+            ScheduleSpec(ScheduleKind.AT, at=due),
+        ),
     )
     return post, due
 
 
 def received_texts(sandbox, network: str) -> list[str]:
-    return [item.get("text") or item.get("status") or "" for item in sandbox.control.received(network)]
+    return [
+        item.get("text") or item.get("status") or "" for item in sandbox.control.received(network)
+    ]
 
 
 def test_nothing_is_published_before_its_time(actor, channels, sandbox) -> None:
-    post, due = schedule(actor, channels, "Not yet")
+    _, due = schedule(actor, channels, "Not yet")
     assert dispatcher.run_once(due - timedelta(seconds=1)) == 0
     assert sandbox.control.received("x") == []
 
@@ -50,7 +56,9 @@ def test_published_on_both_networks_exactly_once(actor, channels, sandbox) -> No
 
 
 @pytest.mark.parametrize("network", ["x", "mastodon"])
-def test_timeout_after_accept_is_reconciled_not_resent(actor, channels, sandbox, settings, network) -> None:
+def test_timeout_after_accept_is_reconciled_not_resent(
+    actor, channels, sandbox, settings, network
+) -> None:
     from cuecast import config
 
     sandbox.control.fault(network, "timeout_after_accept", seconds=3)
@@ -88,7 +96,9 @@ def _restore_timeout():
     http.DEFAULT_TIMEOUT = saved
 
 
-def test_server_error_before_accepting_is_retried_once_proven_absent(actor, channels, sandbox) -> None:
+def test_server_error_before_accepting_is_retried_once_proven_absent(
+    actor, channels, sandbox
+) -> None:
     sandbox.control.fault("x", "error_5xx", status=503)
     post, due = schedule(actor, channels, "Retry me", networks=("x",))
     dispatcher.run_until_idle(due + timedelta(seconds=1))
@@ -166,7 +176,9 @@ def test_access_tier_without_the_endpoint_holds_with_the_reason(actor, channels,
     assert sandbox.control.received("x") == []
 
 
-def test_worker_death_after_recording_the_attempt_is_reconciled(actor, channels, sandbox, settings) -> None:
+def test_worker_death_after_recording_the_attempt_is_reconciled(
+    actor, channels, sandbox, settings
+) -> None:
     from cuecast import config
 
     post, due = schedule(actor, channels, "Crash between attempt and call")
@@ -180,12 +192,14 @@ def test_worker_death_after_recording_the_attempt_is_reconciled(actor, channels,
     dispatcher.run_until_idle(later)
     dispatcher.run_until_idle(later + timedelta(seconds=1))
     assert set(post.targets.values_list("state", flat=True)) == {TargetState.PUBLISHED}
-    assert len(sandbox.control.received("x")) == 1 and len(sandbox.control.received("mastodon")) == 1
+    assert (
+        len(sandbox.control.received("x")) == 1 and len(sandbox.control.received("mastodon")) == 1
+    )
     assert PublishAttempt.objects.filter(outcome=AttemptOutcome.NOT_FOUND).count() == 2
 
 
 def test_two_claims_never_share_a_target(actor, channels, sandbox) -> None:
-    post, due = schedule(actor, channels, "Claimed once")
+    _, due = schedule(actor, channels, "Claimed once")
     now = due + timedelta(seconds=1)
     first = dispatcher.claim("w1", now, 10)
     second = dispatcher.claim("w2", now, 10)

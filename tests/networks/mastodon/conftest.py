@@ -56,7 +56,9 @@ class MemoryClients:
     async def get(self, network: str, base_url: str, redirect_uri: str) -> dict[str, Any] | None:
         return self.saved.get((network, base_url, redirect_uri))
 
-    async def save(self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]) -> None:
+    async def save(
+        self, network: str, base_url: str, redirect_uri: str, client: dict[str, Any]
+    ) -> None:
         self.saves += 1
         self.saved[(network, base_url, redirect_uri)] = client
 
