@@ -14,6 +14,7 @@ import socket
 from urllib.parse import urlsplit
 
 import httpx
+from django.utils.translation import gettext as _
 
 from cuecast import config
 
@@ -43,21 +44,28 @@ def check_user_url(url: str) -> str:
     """Return the URL if Cuecast may call it on a user's behalf, else raise UnsafeUrl."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UnsafeUrl(f"“{url}” is not a web address (it must start with https://).")
+        raise UnsafeUrl(
+            _("“%(url)s” is not a web address (it must start with https://).") % {"url": url}
+        )
     if _is_sandbox(url):
         return url
     if parts.scheme != "https":
-        raise UnsafeUrl(f"“{url}” must use https://.")
+        raise UnsafeUrl(_("“%(url)s” must use https://.") % {"url": url})
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnsafeUrl(f"The server “{parts.hostname}” could not be found.") from exc
+        raise UnsafeUrl(
+            _("The server “%(host)s” could not be found.") % {"host": parts.hostname}
+        ) from exc
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global:
             raise UnsafeUrl(
-                f"“{parts.hostname}” points to a private or local address; Cuecast only calls "
-                "public servers."
+                _(
+                    "“%(host)s” points to a private or local address; Cuecast only calls "
+                    "public servers."
+                )
+                % {"host": parts.hostname}
             )
     return url
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
 from cuecast.accounts.models import Role
 
 
@@ -46,5 +48,6 @@ class PermissionDenied(Exception):
     def __init__(self, action: Action, role: str) -> None:
         self.action, self.role = action, role
         super().__init__(
-            f"Your role ({role}) does not allow this: {action.value.replace('_', ' ')}."
+            _("Your role (%(role)s) does not allow this: %(action)s.")
+            % {"role": role, "action": action.value.replace("_", " ")}
         )

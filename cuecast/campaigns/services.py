@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cuecast.accounts.permissions import Action
 from cuecast.accounts.services import Actor, audit
@@ -26,9 +27,9 @@ class CampaignSpec:
 def _validate(spec: CampaignSpec) -> None:
     errors: list[FieldError] = []
     if not spec.name.strip():
-        errors.append(FieldError("name", "Give the campaign a name."))
+        errors.append(FieldError("name", _("Give the campaign a name.")))
     elif len(spec.name.strip()) > 200:
-        errors.append(FieldError("name", "A campaign name can be at most 200 characters long."))
+        errors.append(FieldError("name", _("A campaign name can be at most 200 characters long.")))
     try:
         scheduling.zone(spec.timezone)
     except scheduling.ScheduleError as exc:
@@ -36,10 +37,12 @@ def _validate(spec: CampaignSpec) -> None:
     for label, value in (("starts_at", spec.starts_at), ("ends_at", spec.ends_at)):
         if value is not None and value.tzinfo is None:
             errors.append(
-                FieldError(label, "Give the time with its offset, like 2026-12-01T09:00:00+01:00.")
+                FieldError(
+                    label, _("Give the time with its offset, like 2026-12-01T09:00:00+01:00.")
+                )
             )
     if spec.ends_at is not None and spec.starts_at is not None and spec.ends_at <= spec.starts_at:
-        errors.append(FieldError("ends_at", "The campaign must end after it starts."))
+        errors.append(FieldError("ends_at", _("The campaign must end after it starts.")))
     if errors:
         raise ValidationFailed(errors)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.translation import gettext as _
+
 
 class ScheduleError(ValueError):
     """The schedule cannot be turned into a time; the message says why, for the user."""
@@ -23,7 +25,8 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(
-            f"“{name}” is not a time zone we know. Use a name like Europe/Berlin."
+            _("“%(zone)s” is not a time zone we know. Use a name like Europe/Berlin.")
+            % {"zone": name}
         ) from None
 
 
@@ -35,8 +38,11 @@ def localize(wall: datetime, tz_name: str) -> datetime:
     round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if round_trip != wall:
         raise ScheduleError(
-            f"{wall:%H:%M} on {wall:%d %B %Y} does not exist in {tz_name}: the clocks "
-            "skip that hour for daylight saving time. Please pick another time."
+            _(
+                "%(time)s on %(date)s does not exist in %(zone)s: the clocks skip that hour "
+                "for daylight saving time. Please pick another time."
+            )
+            % {"time": f"{wall:%H:%M}", "date": f"{wall:%Y-%m-%d}", "zone": tz_name}
         )
     return first.astimezone(UTC)
 
@@ -46,7 +52,8 @@ def parse_local(value: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ScheduleError(
-            f"“{value}” is not a date and time. Write it like 2026-12-01T09:00."
+            _("“%(value)s” is not a date and time. Write it like 2026-12-01T09:00.")
+            % {"value": value}
         ) from None
     if parsed.tzinfo is not None:
         raise ScheduleError(

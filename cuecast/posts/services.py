@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cuecast.accounts.permissions import Action
 from cuecast.accounts.services import Actor, audit
@@ -82,7 +83,7 @@ def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campai
     if spec.kind == ScheduleKind.AT:
         if spec.at is None or spec.at.tzinfo is None:
             raise scheduling.ScheduleError(
-                "Give the time with its offset, like 2026-12-01T09:00:00+01:00."
+                _("Give the time with its offset, like 2026-12-01T09:00:00+01:00.")
             )
         return spec.at.astimezone(UTC), None
     if spec.kind == ScheduleKind.LOCAL:
@@ -94,11 +95,13 @@ def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campai
     )
     if campaign is None:
         raise scheduling.ScheduleError(
-            f"There is no campaign {spec.campaign_id} in this workspace."
+            _("There is no campaign %(id)s in this workspace.") % {"id": spec.campaign_id}
         )
     event_at = campaign.starts_at if spec.cue_event == "start" else campaign.ends_at
     if event_at is None:
-        raise scheduling.ScheduleError(f"The campaign “{campaign.name}” has no end date yet.")
+        raise scheduling.ScheduleError(
+            _("The campaign “%(name)s” has no end date yet.") % {"name": campaign.name}
+        )
     cue = scheduling.Cue(
         event_at=event_at,
         offset=spec.cue_offset,
@@ -112,7 +115,7 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
     errors: list[FieldError] = []
     channels: list[Channel] = []
     if not draft.targets:
-        errors.append(FieldError("targets", "Choose at least one channel to post to."))
+        errors.append(FieldError("targets", _("Choose at least one channel to post to.")))
     seen: set[int] = set()
     # Ids beyond the database's integer range cannot exist; asking for them would be an error.
     by_id = Channel.objects.in_bulk(
@@ -125,13 +128,16 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
             errors.append(
                 FieldError(
                     f"{path}.channel_id",
-                    f"There is no channel {spec.channel_id} in this workspace.",
+                    _("There is no channel %(id)s in this workspace.") % {"id": spec.channel_id},
                 )
             )
             continue
         if spec.channel_id in seen:
             errors.append(
-                FieldError(f"{path}.channel_id", f"{channel.display_name} is listed twice.")
+                FieldError(
+                    f"{path}.channel_id",
+                    _("%(channel)s is listed twice.") % {"channel": channel.display_name},
+                )
             )
             continue
         seen.add(spec.channel_id)
@@ -139,7 +145,10 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
         text = spec.text if spec.text else draft.text
         if not text.strip() and not draft.media_ids:
             errors.append(
-                FieldError(f"{path}.text", f"The post for {channel.display_name} is empty.")
+                FieldError(
+                    f"{path}.text",
+                    _("The post for %(channel)s is empty.") % {"channel": channel.display_name},
+                )
             )
             continue
         count = count_for_channel(channel, text)
@@ -148,8 +157,17 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
             errors.append(
                 FieldError(
                     f"{path}.text",
-                    f"Too long for {channel.display_name} on {network.name}: {count.count} "
-                    f"characters, the limit is {count.limit} ({count.over_by} over).",
+                    _(
+                        "Too long for %(channel)s on %(network)s: %(count)s characters, "
+                        "the limit is %(limit)s (%(over)s over)."
+                    )
+                    % {
+                        "channel": channel.display_name,
+                        "network": network.name,
+                        "count": count.count,
+                        "limit": count.limit,
+                        "over": count.over_by,
+                    },
                 )
             )
     return channels, errors
@@ -163,7 +181,10 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
     missing = set(draft.media_ids) - {m.pk for m in media}
     if missing:
         errors.append(
-            FieldError("media_ids", f"There is no media {sorted(missing)} in this workspace.")
+            FieldError(
+                "media_ids",
+                _("There is no media %(ids)s in this workspace.") % {"ids": sorted(missing)},
+            )
         )
     due_at: datetime | None = None
     campaign: Campaign | None = None
@@ -176,7 +197,9 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
             if due_at < timezone.now() - PAST_GRACE:
                 errors.append(
                     FieldError(
-                        "schedule", f"That time ({due_at:%Y-%m-%d %H:%M} UTC) has already passed."
+                        "schedule",
+                        _("That time (%(time)s UTC) has already passed.")
+                        % {"time": f"{due_at:%Y-%m-%d %H:%M}"},
                     )
                 )
     if errors:

@@ -18,9 +18,6 @@ import pytest
 
 from tests.conftest import require
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made here are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,6 +32,13 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = Path(os.environ.get("CUECAST_SCREENSHOTS", tempfile.gettempdir()))
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
+    here; they are safe (nothing else runs on that loop). Only for this module's tests."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

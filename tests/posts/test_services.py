@@ -157,3 +157,13 @@ def test_cued_post_moves_with_its_campaign(actor, channels) -> None:
     target.refresh_from_db()
     assert target.due_at == datetime(2027, 3, 19, 8, 0, tzinfo=UTC)  # 21 Mar end → 19 Mar 09:00 CET
     assert target.next_attempt_at == target.due_at
+
+
+def test_validation_messages_speak_the_users_language(actor, channels) -> None:
+    from django.utils import translation
+
+    draft = PostDraft(text="a" * 281, targets=[TargetSpec(channels["x"].pk)], schedule=soon())
+    with translation.override("de"), pytest.raises(ValidationFailed) as caught:
+        create_post(actor, draft)
+    assert caught.value.errors[0].message.startswith("Zu lang für ")
+    assert "281 Zeichen, erlaubt sind 280 (1 zu viel)" in caught.value.errors[0].message
