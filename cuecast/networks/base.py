@@ -8,6 +8,7 @@ things the publishing engine needs. Connections are async: the dispatcher runs m
 from __future__ import annotations
 
 import abc
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -99,6 +100,9 @@ class MediaItem:
     alt_text: str = ""
     width: int | None = None
     height: int | None = None
+    # Where the network can fetch the file itself (Instagram and Threads take image URLs):
+    # Cuecast's public URL for it; empty when Cuecast has no public address.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class PublishRequest:
     idempotency_key: str  # stable per target; networks with idempotency send it
     already_published: tuple[str, ...] = ()  # part ids that went out on an earlier attempt
     attempt_started_at: datetime | None = None  # for reconciliation look-ups
+    # What earlier attempts recorded with `Connection.record_progress` (container ids, a chosen
+    # record key): lets a retry or a reconciliation continue instead of starting over.
+    progress: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,8 @@ class ClientStore(Protocol):
 
 
 class OAuthFlow(abc.ABC):
+    """Browser-based connect: `start` gives the consent URL; the callback calls `finish_all`."""
+
     @abc.abstractmethod
     async def start(
         self, *, redirect_uri: str, server_url: str, clients: ClientStore
@@ -180,6 +189,24 @@ class OAuthFlow(abc.ABC):
         self, *, code: str, redirect_uri: str, session_data: dict[str, Any]
     ) -> ConnectedAccount: ...
 
+    async def finish_all(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, Any]
+    ) -> list[ConnectedAccount]:
+        """Every account one consent grants (Facebook Pages, Instagram accounts, LinkedIn
+        organisations); the user picks which to connect when there are several. Networks whose
+        consent names one account keep this default."""
+        return [await self.finish(code=code, redirect_uri=redirect_uri, session_data=session_data)]
+
+
+class AppPasswordFlow(abc.ABC):
+    """Connect with an identifier and an app password (Bluesky). The password is exchanged for
+    a session at once and never stored."""
+
+    @abc.abstractmethod
+    async def login(
+        self, *, server_url: str, identifier: str, password: str
+    ) -> ConnectedAccount: ...
+
 
 class Connection(abc.ABC):
     """One account's client. Raises only `cuecast.networks.errors` exceptions."""
@@ -187,6 +214,13 @@ class Connection(abc.ABC):
     def __init__(self, account: Account, http: httpx.AsyncClient) -> None:
         self.account = account
         self.http = http
+        self.progress_sink: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+
+    async def record_progress(self, progress: dict[str, Any]) -> None:
+        """Persist what a later attempt must know (a container id, a record key) BEFORE the call
+        that depends on it; the dispatcher stores it on the target at once."""
+        if self.progress_sink is not None:
+            await self.progress_sink(progress)
 
     @abc.abstractmethod
     async def publish(self, request: PublishRequest) -> PublishResult: ...
@@ -220,8 +254,11 @@ class Network(abc.ABC):
     @abc.abstractmethod
     def count_text(self, text: str, limit: TextLimit | None = None) -> TextCount: ...
 
-    @abc.abstractmethod
-    def oauth(self) -> OAuthFlow: ...
+    def oauth(self) -> OAuthFlow:
+        raise NotImplementedError(f"{self.descriptor.name} does not connect through OAuth.")
+
+    def app_password(self) -> AppPasswordFlow:
+        raise NotImplementedError(f"{self.descriptor.name} does not connect with an app password.")
 
     @abc.abstractmethod
     def connect(self, account: Account, http: httpx.AsyncClient) -> Connection: ...

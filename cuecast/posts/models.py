@@ -139,6 +139,9 @@ class Target(models.Model):
     permalink = models.URLField(max_length=500, blank=True, default="")
     # Ids of the parts already published (a thread), so a retry continues instead of starting over.
     published_parts = models.JSONField(default=list, blank=True)
+    # What a connector recorded before a call a later attempt depends on (Instagram and Threads
+    # container ids, a Bluesky record key), so retries and reconciliation continue from it.
+    progress = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=500, blank=True, default="")
     hold = models.CharField(max_length=16, choices=HoldCause.choices, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection, transaction
@@ -122,6 +123,19 @@ def recover_expired_leases(now: datetime | None = None) -> int:
     return recovered
 
 
+def _save_progress(target_id: int, progress: dict[str, Any]) -> None:
+    target = Target.objects.get(pk=target_id)
+    target.progress = {**target.progress, **progress}
+    target.save(update_fields=["progress", "updated_at"])
+
+
+def _progress_sink(target_id: int) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    async def sink(progress: dict[str, Any]) -> None:
+        await sync_to_async(_save_progress)(target_id, progress)
+
+    return sink
+
+
 CallFn = Callable[[Connection, Job], Awaitable[PublishResult | None]]
 
 
@@ -160,6 +174,7 @@ async def _run_calls(
         async def one(job: Job) -> PublishResult | None:
             async with limit:
                 conn = registry.get(job.network).connect(job.account, client)
+                conn.progress_sink = _progress_sink(job.target_id)
                 return await _call_with_fresh_credentials(job, conn, call, now)
 
         return await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cuecast import config
 from cuecast.networks.base import Account, MediaItem, Part, PublishRequest
 from cuecast.posts.models import Target
 
@@ -18,6 +19,11 @@ class Job:
     account: Account
     token_expires_at: datetime | None
     request: PublishRequest
+
+
+def public_media_url(path: str) -> str:
+    """Cuecast's public address for a media file, for networks that fetch media themselves."""
+    return f"{config.load().public_url}{path}"
 
 
 def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
@@ -38,6 +44,7 @@ def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
                 alt_text=pm.media.alt_text,
                 width=pm.media.width,
                 height=pm.media.height,
+                url=public_media_url(pm.media.file.url),
             )
             for pm in target.post.post_media.all()
         )
@@ -60,6 +67,7 @@ def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
                     idempotency_key=str(target.idempotency_key),
                     already_published=tuple(target.published_parts),
                     attempt_started_at=started_at,
+                    progress=dict(target.progress),
                 ),
             )
         )
