@@ -103,9 +103,15 @@ class Schedule(models.Model):
     cue_time = models.TimeField(null=True, blank=True)
 
 
+def media_upload_path(instance: Media, filename: str) -> str:
+    """Unguessable names: media is served publicly (networks fetch it), so the path is the secret."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"uploads/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
 class Media(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media")
-    file = models.FileField(upload_to="uploads/%Y/%m/")
+    file = models.FileField(upload_to=media_upload_path)
     content_type = models.CharField(max_length=100)
     size_bytes = models.PositiveBigIntegerField()
     width = models.PositiveIntegerField(null=True, blank=True)

@@ -23,12 +23,13 @@ from typing import Any
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cuecast import config, http
 from cuecast.channels.services import store_credentials
 from cuecast.networks import errors, registry
 from cuecast.networks.base import Connection, PublishResult
-from cuecast.posts.models import Target, TargetState
+from cuecast.posts.models import HoldCause, Target, TargetState
 from cuecast.publishing import outcomes
 from cuecast.publishing.jobs import Job, load_jobs
 from cuecast.publishing.models import AttemptKind, AttemptOutcome, PublishAttempt
@@ -269,6 +270,22 @@ def _reconcile_outcome(
     if isinstance(result, PublishResult):
         return outcomes.Outcome(TargetState.PUBLISHED, AttemptOutcome.FOUND, result=result)
     if result is None:
+        last_publish = (
+            PublishAttempt.objects.filter(target_id=job.target_id, kind=AttemptKind.PUBLISH)
+            .order_by("-started_at", "-id")
+            .first()
+        )
+        if last_publish is not None and last_publish.error_kind == errors.Duplicate.kind:
+            # The network refused it as a copy of an earlier post that is not this target's:
+            # sending again would only be refused again.
+            return outcomes.Outcome(
+                TargetState.FAILED,
+                AttemptOutcome.NOT_FOUND,
+                _(
+                    "The network refused this post as a duplicate of an earlier one. Change the "
+                    "text to publish it."
+                ),
+            )
         # Proven absent: publishing again cannot make a duplicate.
         return outcomes.Outcome(
             TargetState.SCHEDULED, AttemptOutcome.NOT_FOUND, next_attempt_at=now
@@ -293,11 +310,20 @@ def _reconcile_outcome(
     )
 
 
+def release_due_holds(now: datetime | None = None) -> int:
+    """Targets held for a cap that has reopened go back to the schedule."""
+    now = _now(now)
+    return Target.objects.filter(
+        state=TargetState.HELD, hold=HoldCause.QUOTA, next_attempt_at__lte=now
+    ).update(state=TargetState.SCHEDULED, hold=HoldCause.NONE, reason="", updated_at=now)
+
+
 def run_until_idle(now: datetime | None = None, *, max_rounds: int = 20) -> int:
     """Publish and reconcile until nothing is due at `now` (tests and `cuecast worker --once`)."""
     total = 0
-    for _ in range(max_rounds):
+    for _round in range(max_rounds):
         recover_expired_leases(now)
+        release_due_holds(now)
         done = run_once(now) + reconcile_once(now)
         total += done
         if not done:

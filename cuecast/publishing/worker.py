@@ -40,6 +40,7 @@ def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = 
                 housekeeping()
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
             dispatcher.recover_expired_leases()
+            dispatcher.release_due_holds()
             busy = dispatcher.run_once(worker=worker_id) + dispatcher.reconcile_once(
                 worker=worker_id
             )
