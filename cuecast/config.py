@@ -49,6 +49,24 @@ class Config:
     x_api_url: str
     x_authorize_url: str
     x_web_url: str  # where a post's permalink points: https://x.com/<handle>/status/<id>
+    linkedin_client_id: str
+    linkedin_client_secret: str
+    linkedin_api_url: str  # https://api.linkedin.com (REST at /rest/..., OpenID at /v2/userinfo)
+    linkedin_oauth_url: str  # https://www.linkedin.com/oauth/v2 (authorization, accessToken)
+    linkedin_web_url: str  # permalinks: <web>/feed/update/<urn>
+    facebook_app_id: str
+    facebook_app_secret: str
+    facebook_graph_url: str  # https://graph.facebook.com
+    facebook_dialog_url: str  # https://www.facebook.com (/<version>/dialog/oauth)
+    facebook_web_url: str  # permalinks
+    facebook_graph_version: str
+    instagram_graph_url: str  # Instagram API with Facebook Login: https://graph.facebook.com
+    threads_app_id: str
+    threads_app_secret: str
+    threads_api_url: str  # https://graph.threads.net
+    threads_authorize_url: str  # https://threads.net/oauth/authorize
+    bluesky_default_pds: str  # https://bsky.social; users may name their own PDS
+    bluesky_web_url: str  # https://bsky.app (permalinks)
     worker_batch_size: int
     worker_concurrency: int
     worker_poll_seconds: float
@@ -80,6 +98,59 @@ def _load_or_create_secrets(data_dir: Path) -> dict[str, object]:
         tmp.unlink()
     loaded = json.loads(path.read_text())
     return loaded
+
+
+def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
+    """Each network's client and addresses: the real ones, or the sandbox's emulator."""
+
+    def pick(name: str, real: str, emulated: str) -> str:
+        return _env(name, emulated if sandbox else real).rstrip("/")
+
+    client = "cuecast-sandbox" if sandbox else ""
+    secret = "cuecast-sandbox-secret" if sandbox else ""
+    s = sandbox_url
+    return {
+        "linkedin_client_id": _env("CUECAST_LINKEDIN_CLIENT_ID", client),
+        "linkedin_client_secret": _env("CUECAST_LINKEDIN_CLIENT_SECRET", secret),
+        "linkedin_api_url": pick(
+            "CUECAST_LINKEDIN_API_URL", "https://api.linkedin.com", f"{s}/linkedin"
+        ),
+        "linkedin_oauth_url": pick(
+            "CUECAST_LINKEDIN_OAUTH_URL",
+            "https://www.linkedin.com/oauth/v2",
+            f"{s}/linkedin/oauth/v2",
+        ),
+        "linkedin_web_url": pick(
+            "CUECAST_LINKEDIN_WEB_URL", "https://www.linkedin.com", f"{s}/linkedin"
+        ),
+        "facebook_app_id": _env("CUECAST_FACEBOOK_APP_ID", client),
+        "facebook_app_secret": _env("CUECAST_FACEBOOK_APP_SECRET", secret),
+        "facebook_graph_url": pick(
+            "CUECAST_FACEBOOK_GRAPH_URL", "https://graph.facebook.com", f"{s}/facebook"
+        ),
+        "facebook_dialog_url": pick(
+            "CUECAST_FACEBOOK_DIALOG_URL", "https://www.facebook.com", f"{s}/facebook"
+        ),
+        "facebook_web_url": pick(
+            "CUECAST_FACEBOOK_WEB_URL", "https://www.facebook.com", f"{s}/facebook"
+        ),
+        "facebook_graph_version": _env("CUECAST_FACEBOOK_GRAPH_VERSION", "v21.0"),
+        "instagram_graph_url": pick(
+            "CUECAST_INSTAGRAM_GRAPH_URL", "https://graph.facebook.com", f"{s}/instagram"
+        ),
+        "threads_app_id": _env("CUECAST_THREADS_APP_ID", client),
+        "threads_app_secret": _env("CUECAST_THREADS_APP_SECRET", secret),
+        "threads_api_url": pick(
+            "CUECAST_THREADS_API_URL", "https://graph.threads.net", f"{s}/threads"
+        ),
+        "threads_authorize_url": pick(
+            "CUECAST_THREADS_AUTHORIZE_URL",
+            "https://threads.net/oauth/authorize",
+            f"{s}/threads/oauth/authorize",
+        ),
+        "bluesky_default_pds": pick("CUECAST_BLUESKY_PDS", "https://bsky.social", f"{s}/bluesky"),
+        "bluesky_web_url": pick("CUECAST_BLUESKY_WEB_URL", "https://bsky.app", f"{s}/bluesky"),
+    }
 
 
 @cache
@@ -126,6 +197,7 @@ def load() -> Config:
         x_web_url=_env(
             "CUECAST_X_WEB_URL", f"{sandbox_url}/x" if sandbox_enabled else "https://x.com"
         ),
+        **_network_settings(sandbox_enabled, sandbox_url),
         worker_batch_size=int(_env("CUECAST_WORKER_BATCH", "100")),
         worker_concurrency=int(_env("CUECAST_WORKER_CONCURRENCY", "50")),
         worker_poll_seconds=float(_env("CUECAST_WORKER_POLL_SECONDS", "0.5")),

@@ -38,7 +38,7 @@ CASES = [
     for scenario in sorted(adapter.scenarios)
 ]
 
-# A 2×2 PNG: small enough for every network's limits, a real image for every decoder.
+# A 2x2 PNG: small enough for every network's limits, a real image for every decoder.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
 )
