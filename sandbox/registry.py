@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.common.network import Network
+from sandbox.linkedin import LinkedInNetwork
 from sandbox.mastodon import MastodonNetwork
 from sandbox.x import XNetwork
 
@@ -11,5 +12,6 @@ NETWORKS: dict[str, Network] = {
     for network in (
         XNetwork(),
         MastodonNetwork(),
+        LinkedInNetwork(),
     )
 }

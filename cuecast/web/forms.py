@@ -48,9 +48,33 @@ class ConnectForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://mastodon.social"}),
     )
 
-    def __init__(self, *args: Any, needs_server_url: bool = False, **kwargs: Any) -> None:
+    identifier = forms.CharField(label=_("Handle or e-mail"), required=False, max_length=300)
+    password = forms.CharField(
+        label=_("App password"),
+        required=False,
+        max_length=300,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Create an app password in the network's settings; never use your main password."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, needs_server_url: bool = False, app_password: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.needs_server_url = needs_server_url
+        self.app_password = app_password
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if self.app_password:
+            if not data.get("identifier"):
+                self.add_error("identifier", _("Enter your handle, like name.bsky.social."))
+            if not data.get("password"):
+                self.add_error("password", _("Enter an app password."))
+        return data
 
     def clean_server_url(self) -> str:
         value: str = self.cleaned_data.get("server_url") or ""

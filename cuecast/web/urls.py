@@ -14,6 +14,7 @@ urlpatterns = [
     path("w/<slug:slug>/", RedirectView.as_view(pattern_name="web:calendar"), name="workspace"),
     path("w/<slug:slug>/calendar/", calendar.calendar_view, name="calendar"),
     path("w/<slug:slug>/channels/", channels.channel_list, name="channels"),
+    path("w/<slug:slug>/channels/choose/", channels.choose_accounts, name="choose_accounts"),
     path(
         "w/<slug:slug>/channels/connect/<slug:network>/",
         channels.connect_start,

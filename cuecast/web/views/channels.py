@@ -8,6 +8,8 @@ used once), then the code is exchanged and the account saved to the workspace th
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -17,17 +19,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from cuecast import config
+from cuecast import config, crypto
 from cuecast.accounts.permissions import Action, PermissionDenied
 from cuecast.channels.models import Channel
 from cuecast.channels.services import disconnect, save_connected_account, start_connect
 from cuecast.http import UnsafeUrl
 from cuecast.networks import registry
-from cuecast.networks.base import Descriptor
+from cuecast.networks.base import AuthKind, ConnectedAccount, Descriptor
 from cuecast.networks.errors import NetworkError
 from cuecast.web.access import Member, current_user, get_member
 from cuecast.web.forms import ConnectForm
@@ -61,6 +64,7 @@ def _render(
             "form": bound.get(key)
             or ConnectForm(
                 needs_server_url=network.descriptor.capabilities.needs_server_url,
+                app_password=network.descriptor.auth == AuthKind.APP_PASSWORD,
                 auto_id=f"id_{key}_%s",
             ),
         }
@@ -68,7 +72,7 @@ def _render(
     ]
     names = {key: network.descriptor.name for key, network in registry.networks().items()}
     channel_rows = [
-        {"channel": c, "network_name": names.get(c.network, c.network)}
+        {"channel": c, "network_name": names.get(c.network, c.network), **_health(c)}
         for c in Channel.objects.filter(workspace=member.workspace)
     ]
     context = {
@@ -80,6 +84,19 @@ def _render(
         "can_manage": member.actor.can(Action.MANAGE_CHANNELS),
     }
     return render(request, "web/channels.html", context, status=status)
+
+
+# Warn this many days before access runs out that the network will not renew by itself.
+EXPIRY_WARNING_DAYS = 14
+
+
+def _health(channel: Channel) -> dict[str, Any]:
+    """Days until a channel's access expires, and whether Cuecast renews it by itself."""
+    if channel.token_expires_at is None:
+        return {"expires_in_days": None, "renews": True}
+    renews = bool(channel.credentials.get("refresh_token"))
+    days = max(0, (channel.token_expires_at - timezone.now()).days)
+    return {"expires_in_days": days, "renews": renews, "expiring_soon": days <= EXPIRY_WARNING_DAYS}
 
 
 @login_required
@@ -97,9 +114,17 @@ def connect_start(request: HttpRequest, slug: str, network: str) -> HttpResponse
         messages.error(request, _("Your role does not allow connecting channels."))
         return redirect("web:channels", slug=slug)
     needs_server = descriptor.capabilities.needs_server_url
-    form = ConnectForm(request.POST, needs_server_url=needs_server, auto_id=f"id_{network}_%s")
+    by_password = descriptor.auth == AuthKind.APP_PASSWORD
+    form = ConnectForm(
+        request.POST,
+        needs_server_url=needs_server,
+        app_password=by_password,
+        auto_id=f"id_{network}_%s",
+    )
     if not form.is_valid():
         return _render(request, member, {network: form}, status=400)
+    if by_password:
+        return _connect_with_password(request, member, network, descriptor, form)
     redirect_uri = callback_url(network)
     try:
         start = async_to_sync(start_connect)(
@@ -125,6 +150,88 @@ def _connect_problem(exc: Exception, descriptor: Descriptor) -> str:
             "network": descriptor.name
         }
     return str(exc)
+
+
+def _connect_with_password(
+    request: HttpRequest, member: Member, network: str, descriptor: Descriptor, form: ConnectForm
+) -> HttpResponse:
+    """App-password networks (Bluesky): the password buys a session at once and is not kept."""
+    try:
+        account = async_to_sync(registry.get(network).app_password().login)(
+            server_url=form.cleaned_data["server_url"],
+            identifier=form.cleaned_data["identifier"],
+            password=form.cleaned_data["password"],
+        )
+        channel = save_connected_account(member.actor, network, account)
+    except (UnsafeUrl, NetworkError, httpx.HTTPError, ValueError) as exc:
+        form.add_error(None, _connect_problem(exc, descriptor))
+        return _render(request, member, {network: form}, status=400)
+    messages.success(
+        request,
+        _("Connected %(name)s (%(handle)s).")
+        % {"name": channel.display_name, "handle": channel.handle},
+    )
+    return redirect("web:channels", slug=member.workspace.slug)
+
+
+CHOICE_KEY = "oauth-choice"
+
+
+def _account_to_json(account: ConnectedAccount) -> dict[str, Any]:
+    data = dataclasses.asdict(account)
+    data["token_expires_at"] = (
+        account.token_expires_at.isoformat() if account.token_expires_at else None
+    )
+    return data
+
+
+def _account_from_json(data: dict[str, Any]) -> ConnectedAccount:
+    expires = data.get("token_expires_at")
+    return ConnectedAccount(
+        **{**data, "token_expires_at": datetime.fromisoformat(expires) if expires else None}
+    )
+
+
+@login_required
+def choose_accounts(request: HttpRequest, slug: str) -> HttpResponse:
+    """One consent granted several accounts (Facebook Pages, LinkedIn pages): pick which to add.
+    They wait in the session encrypted, since they carry tokens."""
+    member = get_member(request, slug)
+    pending = request.session.get(CHOICE_KEY)
+    if not pending or pending.get("workspace") != slug:
+        messages.error(request, _("There is nothing to choose from. Please connect again."))
+        return redirect("web:channels", slug=slug)
+    choices = [_account_from_json(a) for a in crypto.decrypt(pending["accounts"])["accounts"]]
+    network, descriptor = pending["network"], _network_or_404(pending["network"])
+    if request.method == "POST":
+        picked = {int(i) for i in request.POST.getlist("account") if i.isdigit()}
+        if not picked:
+            messages.error(request, _("Choose at least one account to connect."))
+        else:
+            del request.session[CHOICE_KEY]
+            saved = [
+                save_connected_account(member.actor, network, choices[i])
+                for i in sorted(picked)
+                if i < len(choices)
+            ]
+            messages.success(
+                request,
+                ngettext(
+                    "Connected %(count)d %(network)s account.",
+                    "Connected %(count)d %(network)s accounts.",
+                    len(saved),
+                )
+                % {"count": len(saved), "network": descriptor.name},
+            )
+            return redirect("web:channels", slug=slug)
+    context = {
+        "member": member,
+        "workspace": member.workspace,
+        "section": "channels",
+        "descriptor": descriptor,
+        "choices": list(enumerate(choices)),
+    }
+    return render(request, "web/choose_accounts.html", context)
 
 
 @login_required
@@ -156,12 +263,22 @@ def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
         )
         return back
     try:
-        account = async_to_sync(registry.get(network).oauth().finish)(
+        accounts = async_to_sync(registry.get(network).oauth().finish_all)(
             code=request.GET["code"],
             redirect_uri=pending["redirect_uri"],
             session_data=pending["data"],
         )
-        channel = save_connected_account(member.actor, network, account)
+        if len(accounts) > 1:
+            member.actor.require(Action.MANAGE_CHANNELS)
+            request.session[CHOICE_KEY] = {
+                "workspace": member.workspace.slug,
+                "network": network,
+                "accounts": crypto.encrypt({"accounts": [_account_to_json(a) for a in accounts]}),
+            }
+            return redirect("web:choose_accounts", slug=member.workspace.slug)
+        if not accounts:
+            raise ValueError(_("The network granted access to no account Cuecast can post to."))
+        channel = save_connected_account(member.actor, network, accounts[0])
     except (NetworkError, httpx.HTTPError, ValueError, PermissionDenied) as exc:
         messages.error(
             request,
