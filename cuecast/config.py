@@ -123,8 +123,11 @@ def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
         "linkedin_web_url": pick(
             "CUECAST_LINKEDIN_WEB_URL", "https://www.linkedin.com", f"{s}/linkedin"
         ),
-        "facebook_app_id": _env("CUECAST_FACEBOOK_APP_ID", client),
-        "facebook_app_secret": _env("CUECAST_FACEBOOK_APP_SECRET", secret),
+        # The Meta emulator's apps, as Meta names them (numeric ids).
+        "facebook_app_id": _env("CUECAST_FACEBOOK_APP_ID", "900000000000001" if sandbox else ""),
+        "facebook_app_secret": _env(
+            "CUECAST_FACEBOOK_APP_SECRET", "cuecast-meta-sandbox-secret" if sandbox else ""
+        ),
         "facebook_graph_url": pick(
             "CUECAST_FACEBOOK_GRAPH_URL", "https://graph.facebook.com", f"{s}/facebook"
         ),
@@ -138,8 +141,10 @@ def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
         "instagram_graph_url": pick(
             "CUECAST_INSTAGRAM_GRAPH_URL", "https://graph.facebook.com", f"{s}/instagram"
         ),
-        "threads_app_id": _env("CUECAST_THREADS_APP_ID", client),
-        "threads_app_secret": _env("CUECAST_THREADS_APP_SECRET", secret),
+        "threads_app_id": _env("CUECAST_THREADS_APP_ID", "900000000000002" if sandbox else ""),
+        "threads_app_secret": _env(
+            "CUECAST_THREADS_APP_SECRET", "cuecast-threads-sandbox-secret" if sandbox else ""
+        ),
         "threads_api_url": pick(
             "CUECAST_THREADS_API_URL", "https://graph.threads.net", f"{s}/threads"
         ),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sandbox.bluesky import BlueskyNetwork
 from sandbox.common.network import Network
+from sandbox.facebook import FacebookNetwork
+from sandbox.instagram import InstagramNetwork
 from sandbox.linkedin import LinkedInNetwork
 from sandbox.mastodon import MastodonNetwork
+from sandbox.threads import ThreadsNetwork
 from sandbox.x import XNetwork
 
 NETWORKS: dict[str, Network] = {
@@ -12,6 +16,10 @@ NETWORKS: dict[str, Network] = {
     for network in (
         XNetwork(),
         MastodonNetwork(),
+        FacebookNetwork(),
+        InstagramNetwork(),
+        ThreadsNetwork(),
+        BlueskyNetwork(),
         LinkedInNetwork(),
     )
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -53,6 +53,7 @@ class MediaRules:
     image_types: frozenset[str]
     max_image_bytes: int
     max_alt_text: int = 1500
+    min_media: int = 0  # Instagram: no text-only posts
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class Descriptor:
     media: MediaRules
     capabilities: Capabilities
     docs_page: str  # docs/networks/<key>.md
+    # How long before expiry the engine refreshes a token. Minutes where the network refreshes
+    # expired tokens too; days where an expired token cannot be renewed (60-day Meta tokens).
+    refresh_ahead: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,16 @@ NetworkFactory = Callable[[config.Config], Network]
 
 
 def _factories() -> dict[str, NetworkFactory]:
-    from cuecast.networks import mastodon, x
+    from cuecast.networks import bluesky, facebook, instagram, linkedin, mastodon, threads, x
 
     return {
         "x": x.build,
         "mastodon": mastodon.build,
+        "linkedin": linkedin.build,
+        "facebook": facebook.build,
+        "instagram": instagram.build,
+        "bluesky": bluesky.build,
+        "threads": threads.build,
     }
 
 

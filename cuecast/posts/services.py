@@ -151,6 +151,19 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
                 )
             )
             continue
+        rules = registry.get(channel.network).descriptor.media
+        if len(draft.media_ids) < rules.min_media:
+            errors.append(
+                FieldError(
+                    "media_ids",
+                    _("%(network)s needs at least %(count)s image or video for %(channel)s.")
+                    % {
+                        "network": registry.get(channel.network).descriptor.name,
+                        "count": rules.min_media,
+                        "channel": channel.display_name,
+                    },
+                )
+            )
         count = count_for_channel(channel, text)
         if not count.fits:
             network = registry.get(channel.network).descriptor

@@ -36,8 +36,6 @@ from cuecast.publishing.models import AttemptKind, AttemptOutcome, PublishAttemp
 
 log = logging.getLogger("cuecast.publishing")
 
-# Tokens this close to expiry are refreshed before publishing rather than after a 401.
-REFRESH_AHEAD = timedelta(minutes=5)
 MAX_RECONCILE_TRIES = 6
 
 
@@ -155,7 +153,8 @@ async def _call_with_fresh_credentials(
         await sync_to_async(store_credentials)(job.channel_id, credentials, expires_at)
         return True
 
-    if job.token_expires_at is not None and job.token_expires_at < now + REFRESH_AHEAD:
+    ahead = registry.get(job.network).descriptor.refresh_ahead
+    if job.token_expires_at is not None and job.token_expires_at < now + ahead:
         await refresh()
     try:
         return await call(conn, job)

@@ -36,9 +36,7 @@ class PointsLimiter:
             window = self.windows[key] = _Window(reset_at=now + duration)
         return window
 
-    def consume(
-        self, key: Hashable, points: int, limit: int, duration: int, now: float
-    ) -> Status:
+    def consume(self, key: Hashable, points: int, limit: int, duration: int, now: float) -> Status:
         window = self._window(key, duration, now)
         if window.used + points > limit:
             return Status(limit, duration, max(limit - window.used, 0), window.reset_at, True)

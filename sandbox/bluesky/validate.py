@@ -6,8 +6,8 @@ Rules from the lexicons (bluesky-social/atproto ``lexicons/``): ``app.bsky.feed.
 not be longer than 300 graphemes``...); the PDS prefixes them with ``Invalid app.bsky.feed.post
 record: `` and answers 400 InvalidRequest.
 
-Two checks go beyond the reference PDS and can be switched off in the config: facet byte ranges
-must lie inside the text on UTF-8 character boundaries (``check_facet_ranges``), and nothing else.
+One check goes beyond the reference PDS and can be switched off (``check_facet_ranges``): a facet's
+byte range must be non-empty, inside the text, and start and end on UTF-8 character boundaries.
 """
 
 from __future__ import annotations
@@ -226,7 +226,9 @@ class PostCheck:
                 ipath = f"{path}/images/{i}"
                 image = self.obj(item, ipath)
                 self.required(image, ipath, "image", "alt")
-                self.blob(image["image"], f"{ipath}/image", ("image/*",), self.config.image_max_size)
+                self.blob(
+                    image["image"], f"{ipath}/image", ("image/*",), self.config.image_max_size
+                )
                 self.string(image["alt"], f"{ipath}/alt")
                 if image.get("aspectRatio") is not None:
                     self.aspect_ratio(image["aspectRatio"], f"{ipath}/aspectRatio")

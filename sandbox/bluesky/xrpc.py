@@ -84,9 +84,7 @@ def param(request: Request, key: str, required: bool = True) -> str | None:
     return value
 
 
-def int_param(
-    request: Request, key: str, default: int, minimum: int, maximum: int
-) -> int:
+def int_param(request: Request, key: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.query_params.get(key)
     if raw is None:
         return default

@@ -63,7 +63,9 @@ def page_access_required() -> JSONResponse:
     return graph_error("(#210) A page access token is required to request this resource.", 210)
 
 
-def _page_json(fs: FacebookState, page: Page, fields: list[str], token: Token, now: float) -> dict[str, Any]:
+def _page_json(
+    fs: FacebookState, page: Page, fields: list[str], token: Token, now: float
+) -> dict[str, Any]:
     wanted = fields or ["name", "id"]
     body: dict[str, Any] = {}
     for name in wanted:
@@ -83,7 +85,14 @@ def _page_json(fs: FacebookState, page: Page, fields: list[str], token: Token, n
         elif name == "link":
             body["link"] = f"https://www.facebook.com/{page.id}"
         elif name == "tasks":
-            body["tasks"] = ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"]
+            body["tasks"] = [
+                "ADVERTISE",
+                "ANALYZE",
+                "CREATE_CONTENT",
+                "MESSAGING",
+                "MODERATE",
+                "MANAGE",
+            ]
     body.setdefault("id", page.id)
     return body
 
@@ -102,7 +111,9 @@ def post_json(fs: FacebookState, post: FbPost, fields: list[str]) -> dict[str, A
         elif name == "updated_time":
             body["updated_time"] = graph_time(post.created_at)
         elif name == "permalink_url":
-            body["permalink_url"] = f"https://www.facebook.com/{post.page_id}/posts/{post.id.split('_', 1)[1]}"
+            body["permalink_url"] = (
+                f"https://www.facebook.com/{post.page_id}/posts/{post.id.split('_', 1)[1]}"
+            )
         elif name == "is_published":
             body["is_published"] = post.published
         elif name == "from":
@@ -110,8 +121,10 @@ def post_json(fs: FacebookState, post: FbPost, fields: list[str]) -> dict[str, A
         elif name == "link" and post.link:
             body["link"] = post.link
         elif name == "status_type":
-            body["status_type"] = "added_photos" if post.photo_ids else (
-                "shared_story" if post.link else "mobile_status_update"
+            body["status_type"] = (
+                "added_photos"
+                if post.photo_ids
+                else ("shared_story" if post.link else "mobile_status_update")
             )
         elif name == "attachments" and (post.photo_ids or post.link):
             items: list[dict[str, Any]] = []
@@ -121,7 +134,12 @@ def post_json(fs: FacebookState, post: FbPost, fields: list[str]) -> dict[str, A
                     for pid in post.photo_ids
                     if pid in fs.photos
                 ]
-                items.append({"media_type": "album" if len(subs) > 1 else "photo", "subattachments": {"data": subs}})
+                items.append(
+                    {
+                        "media_type": "album" if len(subs) > 1 else "photo",
+                        "subattachments": {"data": subs},
+                    }
+                )
             else:
                 items.append({"media_type": "link", "url": post.link})
             body["attachments"] = {"data": items}
@@ -249,7 +267,9 @@ def _media_ids(raw: list[str]) -> list[str]:
     return ids
 
 
-def _writable_page(call: Call, info: TokenInfo, fs: FacebookState) -> tuple[Page | None, Response | None]:
+def _writable_page(
+    call: Call, info: TokenInfo, fs: FacebookState
+) -> tuple[Page | None, Response | None]:
     page_id = _resolve_me(call.request.path_params["id"], info)
     page = fs.pages.get(page_id)
     if page is None or page.id not in visible_pages(fs, info):
@@ -307,13 +327,17 @@ async def create_feed(call: Call) -> Response:
         if not message.strip() and not link and not media:
             return invalid_param("Missing message or attachment")
         if len(message) > cfg.max_message_length:
-            return invalid_param(f"Param message must be at most {cfg.max_message_length} characters long.")
+            return invalid_param(
+                f"Param message must be at most {cfg.max_message_length} characters long."
+            )
         if link and not link.startswith(("http://", "https://")):
             return invalid_param("link URL is not properly formatted")
         for index, media_id in enumerate(media):
             photo = fs.photos.get(media_id)
             if photo is None or photo.page_id != page.id or photo.published or photo.post_id:
-                return invalid_param(f"param attached_media[{index}] must be a valid unpublished photo id")
+                return invalid_param(
+                    f"param attached_media[{index}] must be a valid unpublished photo id"
+                )
         if cfg.blocked:
             return _blocked()
         if published and message.strip():
@@ -367,8 +391,10 @@ async def create_photo(call: Call) -> Response:
     else:
         ok = False
     if not ok:
-        return graph_error("(#324) Requires upload file", 324) if not (url or upload) else graph_error(
-            "(#324) Missing or invalid image file", 324
+        return (
+            graph_error("(#324) Requires upload file", 324)
+            if not (url or upload)
+            else graph_error("(#324) Missing or invalid image file", 324)
         )
     now = call.now
     with call.sandbox.lock:
@@ -416,7 +442,11 @@ async def list_posts(call: Call) -> Response:
         if page is None or page.id not in visible_pages(fs, info):
             return unsupported("GET", page_id)
         posts = sorted(
-            (p for p in fs.posts.values() if p.page_id == page.id and not p.deleted and p.published),
+            (
+                p
+                for p in fs.posts.values()
+                if p.page_id == page.id and not p.deleted and p.published
+            ),
             key=lambda p: (p.created_at, p.id),
             reverse=True,
         )
@@ -452,7 +482,9 @@ async def insights(call: Call) -> Response:
             return graph_error("(#100) No metric was specified to be fetched", 100, subcode=1504028)
         for index, name in enumerate(metrics):
             if name not in POST_METRICS:
-                return invalid_param(f"metric[{index}] must be one of the following values: {', '.join(POST_METRICS)}")
+                return invalid_param(
+                    f"metric[{index}] must be one of the following values: {', '.join(POST_METRICS)}"
+                )
         data = []
         for name in metrics:
             title, description = POST_METRICS[name]

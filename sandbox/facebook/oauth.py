@@ -86,7 +86,9 @@ async def dialog(call: Call) -> Response:
             for p in fs.pages.values()
         )
     hidden = "\n".join(
-        f'<input type="hidden" name="{k}" value="{escape(params[k])}">' for k in FIELDS if k in params
+        f'<input type="hidden" name="{k}" value="{escape(params[k])}">'
+        for k in FIELDS
+        if k in params
     )
     html = PAGE.format(
         app=escape(APP_NAME),
@@ -162,11 +164,15 @@ def page_token(fs: FacebookState, user_token: Token, page: Page, now: float) -> 
     if existing is not None and existing.usable(now):
         if info.long_lived and existing.expires_at is not None:
             existing.expires_at = None
+        existing.scopes = user_token.scopes  # a Page token carries the user's current grants
         return existing
     lifetime = None if info.long_lived else max((user_token.expires_at or now) - now, 1)
     token = fs.tokens.issue("access", APP_ID, page.id, user_token.scopes, now, lifetime)
     fs.token_info[token.value] = TokenInfo(
-        kind="page", owner_id=info.owner_id, pages=(page.id,), long_lived=info.long_lived,
+        kind="page",
+        owner_id=info.owner_id,
+        pages=(page.id,),
+        long_lived=info.long_lived,
         page_id=page.id,
     )
     fs.page_tokens[key] = token.value
@@ -212,9 +218,7 @@ async def access_token(call: Call) -> Response:
         if code.used:
             return graph_error("This authorization code has been used.", 100, subcode=36009)
         if now > code.expires_at:
-            return graph_error(
-                "This authorization code has expired.", 100, subcode=36007
-            )
+            return graph_error("This authorization code has expired.", 100, subcode=36007)
         if params.get("redirect_uri") != code.redirect_uri:
             return graph_error(
                 "Error validating verification code. Please make sure your redirect_uri is "

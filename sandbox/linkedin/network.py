@@ -127,6 +127,7 @@ class LinkedInNetwork(Network):
     def scope_error(self, call: Call) -> Response:
         ep = call.endpoint
         resource = ep.template.split("/")[2] if ep.template.startswith("/rest/") else "userinfo"
+        resource = {"posts": "partnerApiPostsExternal"}.get(resource, resource)
         method = {"POST": "CREATE"}.get(ep.method, ep.method)
         return errors.access_denied(f"{resource}.{method}.{api.version_tag(call)}")
 

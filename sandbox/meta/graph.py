@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
 
 from sandbox.common.network import Call, Endpoint, Network
 from sandbox.common.tokens import Token
@@ -103,7 +104,9 @@ def token_error(token: Token | None, now: float, revoke_subcode: int, app_id: st
                 "changed their password or Facebook has changed the session for security reasons."
             )
         else:
-            message = f"Error validating access token: The user has not authorized application {app_id}."
+            message = (
+                f"Error validating access token: The user has not authorized application {app_id}."
+            )
         return graph_error(message, 190, subcode=revoke_subcode)
     if token.expired(now):
         return graph_error(
@@ -324,3 +327,70 @@ class GraphNetwork(Network):
 
     def server_error(self, status: int) -> Response:
         return server_error(status)
+
+    def routes(self) -> list[BaseRoute]:
+        """Extra (literal) routes first, so ``/_files/x`` is not taken for ``/{version}/{id}``."""
+        extras = self.extra_routes()
+        endpoints = super().routes()[: len(super().routes()) - len(extras)]
+        return extras + endpoints
+
+
+def count_usage(
+    call: Call,
+    meter: UsageMeter,
+    cfg: UsageConfig,
+    who: str,
+    buc: tuple[str, str] | None,
+    burst: bool,
+) -> bool:
+    """Count the call in the app meter (``X-App-Usage``) and, for business objects (a Page, an
+    Instagram or Threads account), in its BUC meter (``X-Business-Use-Case-Usage``).
+    True when throttled."""
+    now = call.now
+    pct, throttled = meter.hit(("app", who), now, cfg, burst)
+    call.headers["x-app-usage"] = json.dumps(usage_json(pct, cfg), separators=(",", ":"))
+    if buc is not None:
+        object_id, kind = buc
+        key = ("buc", object_id)
+        buc_pct, buc_throttled = meter.hit(key, now, cfg, burst)
+        regain = meter.regain_minutes(key, now, cfg)
+        call.headers["x-business-use-case-usage"] = buc_header(
+            object_id, kind, buc_pct, regain, cfg
+        )
+        throttled = throttled or buc_throttled
+    return throttled
+
+
+THROTTLE_MESSAGES = {
+    4: "(#4) Application request limit reached",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+    80001: "There have been too many calls to this Page account. Wait a bit and try again.",
+    80002: "There have been too many calls to this Instagram account. Wait a bit and try again.",
+}
+
+
+def throttled(code: int, status: int = 400) -> JSONResponse:
+    return graph_error(
+        THROTTLE_MESSAGES.get(code, f"(#{code}) Request limit reached"),
+        code,
+        status=status,
+        transient=True,
+    )
+
+
+def set_config(config: Any, changes: dict[str, Any], network: str) -> None:
+    """Assign ``changes`` to a dataclass config, converting to each field's current type."""
+    for key, value in changes.items():
+        if key.startswith("_") or not hasattr(config, key):
+            raise ValueError(f"unknown {network} setting {key!r}")
+        current = getattr(config, key)
+        if isinstance(current, bool):
+            if isinstance(value, str):
+                value = value.strip().lower() in ("1", "true", "yes", "on")
+            setattr(config, key, bool(value))
+        elif isinstance(current, (int, float, str)):
+            setattr(config, key, type(current)(value))
+        else:
+            raise ValueError(f"{network} setting {key!r} cannot be changed")

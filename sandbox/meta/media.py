@@ -28,7 +28,9 @@ _TASKS: set[asyncio.Task[None]] = set()
 
 # A tiny JPEG (SOI, APP0/JFIF header, EOI): enough for a content-type and magic-bytes check.
 SAMPLE_JPEG = (
-    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + b"\x00" * 64
+    + b"\xff\xd9"
 )
 SAMPLE_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SAMPLE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -79,16 +81,18 @@ async def fetch_media(url: str, kind: str, timeout: float, max_bytes: int) -> st
     if not url.startswith(("http://", "https://")):
         return "unreachable"
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client:
-            async with client.stream("GET", url) as response:
-                if not 200 <= response.status_code < 300:
-                    return "status"
-                ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        return "too_large"
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            if not 200 <= response.status_code < 300:
+                return "status"
+            ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    return "too_large"
     except (httpx.HTTPError, OSError, ValueError):
         return "unreachable"
     if kind == "image" and not ctype.startswith("image/"):
@@ -101,7 +105,12 @@ async def fetch_media(url: str, kind: str, timeout: float, max_bytes: int) -> st
 
 
 def start_fetch(
-    lock: Any, container: Container, url: str, kind: str, timeout: float, max_bytes: int,
+    lock: Any,
+    container: Container,
+    url: str,
+    kind: str,
+    timeout: float,
+    max_bytes: int,
     describe: Callable[[str], str],
 ) -> None:
     """Fetch in the background; mark the container ok or failed (``describe`` maps the reason)."""

@@ -43,6 +43,14 @@ class Adapter:
     rejects_duplicates: bool = False
     # Puts the network's daily cap at zero remaining (daily_cap scenario).
     exhaust_daily_cap: Callable[[Any], None] | None = None
+    # The network has no text-only posts (Instagram): every scheduled post gets a small image,
+    # served for real at CUECAST_PUBLIC_URL because such networks fetch media by URL.
+    needs_media: bool = False
+    # The image type the network accepts in the image scenarios ("image/png" or "image/jpeg").
+    image_type: str = "image/png"
+    # The call that creates the post, when it is not the first call of a publish (Instagram reads
+    # its publishing limit first): "accepted, then timed out" faults aim at it.
+    create_endpoint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

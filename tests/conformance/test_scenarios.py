@@ -25,6 +25,11 @@ from cuecast.posts.services import PostDraft, ScheduleSpec, TargetSpec, create_p
 from cuecast.publishing import dispatcher
 from tests.conformance.framework import Adapter, adapters
 
+
+def _serves_media(adapter: Adapter, scenario: str) -> bool:
+    return scenario == "image" or adapter.needs_media
+
+
 CASES = [
     pytest.param(
         adapter,
@@ -32,7 +37,7 @@ CASES = [
         id=f"{adapter.network}-{scenario}",
         # Image posts are served by a live server (networks fetch media by URL), which needs
         # committed data.
-        marks=[pytest.mark.django_db(transaction=True)] if scenario == "image" else [],
+        marks=[pytest.mark.django_db(transaction=True)] if _serves_media(adapter, scenario) else [],
     )
     for adapter in adapters()
     for scenario in sorted(adapter.scenarios)
@@ -42,6 +47,28 @@ CASES = [
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
 )
+# A 1x1 baseline JPEG, for networks that accept JPEG only (Instagram).
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////"
+    "////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQAB"
+    "PxA="
+)
+
+
+def image_media(w: Any) -> Media:
+    """A tiny image of the type the adapter's network accepts, stored as Cuecast media."""
+    jpeg = w.adapter.image_type == "image/jpeg"
+    data, name = (JPEG, "pixel.jpg") if jpeg else (PNG, "pixel.png")
+    media = Media(
+        workspace=w.actor.workspace,
+        content_type=w.adapter.image_type,
+        size_bytes=len(data),
+        width=1 if jpeg else 2,
+        height=1 if jpeg else 2,
+        alt_text="One pixel" if jpeg else "Two by two pixels",
+    )
+    media.file.save(name, ContentFile(data), save=True)
+    return media
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +97,8 @@ class World:
 
     def schedule(self, text: str | None = None, media: list[Media] | None = None) -> Any:
         self.serial += 1
+        if media is None and self.adapter.needs_media:
+            media = [image_media(self)]
         post = create_post(
             self.actor,
             PostDraft(
@@ -121,16 +150,7 @@ def scenario_text(w: World) -> None:
 
 
 def scenario_image(w: World) -> None:
-    media = Media(
-        workspace=w.actor.workspace,
-        content_type="image/png",
-        size_bytes=len(PNG),
-        width=2,
-        height=2,
-        alt_text="Two by two pixels",
-    )
-    media.file.save("pixel.png", ContentFile(PNG), save=True)
-    target = w.schedule(media=[media])
+    target = w.schedule(media=[image_media(w)])
     assert PostMedia.objects.filter(post=target.post).count() == 1
     w.run()
     published(target)
@@ -229,7 +249,8 @@ def scenario_daily_cap(w: World) -> None:
 
 
 def scenario_timeout_reconciled(w: World) -> None:
-    w.sandbox.control.fault(w.adapter.network, "timeout_after_accept", seconds=3)
+    where = {"endpoint": w.adapter.create_endpoint} if w.adapter.create_endpoint else {}
+    w.sandbox.control.fault(w.adapter.network, "timeout_after_accept", seconds=3, **where)
     target = w.schedule()
     dispatcher.run_once(w.now)
     target.refresh_from_db()
@@ -282,6 +303,6 @@ def public_media(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 def test_scenario(
     adapter: Adapter, scenario: str, actor: Any, sandbox: Any, request: pytest.FixtureRequest
 ) -> None:
-    if scenario == "image":
+    if _serves_media(adapter, scenario):
         request.getfixturevalue("public_media")
     globals()[f"scenario_{scenario}"](World(adapter, actor, sandbox))

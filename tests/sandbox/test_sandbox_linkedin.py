@@ -346,6 +346,9 @@ def test_permissions(sb: RunningSandbox, http: httpx.Client) -> None:
     read_only = token(sb, scope="r_organization_social")
     denied = create(sb, http, read_only, "hi")
     assert denied.status_code == 403 and denied.json()["code"] == "ACCESS_DENIED"
+    assert denied.json()["message"] == (
+        "Not enough permissions to access: partnerApiPostsExternal.CREATE.20260101"
+    )
 
 
 def test_auth_errors(sb: RunningSandbox, http: httpx.Client) -> None:

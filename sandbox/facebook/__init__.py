@@ -1,0 +1,5 @@
+"""Facebook Pages emulator (Graph API, Facebook Login)."""
+
+from sandbox.facebook.network import FacebookNetwork
+
+__all__ = ["FacebookNetwork"]

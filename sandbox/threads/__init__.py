@@ -1,0 +1,5 @@
+"""Threads API emulator."""
+
+from sandbox.threads.network import ThreadsNetwork
+
+__all__ = ["ThreadsNetwork"]
