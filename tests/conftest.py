@@ -83,10 +83,10 @@ def actor(workspace: Any, owner: Any) -> Any:
 @pytest.fixture
 def channels(actor: Any, sandbox: Any) -> dict[str, Any]:
     """Sandbox X and Mastodon channels connected to the workspace, keyed by network."""
-    from cuecast.accounts.demo import sandbox_accounts
+    from cuecast.accounts.demo import sandbox_account
     from cuecast.channels.services import save_connected_account
 
     return {
-        network: save_connected_account(actor, network, account)
-        for network, account in sandbox_accounts(sandbox.url).items()
+        network: save_connected_account(actor, network, sandbox_account(sandbox.url, network))
+        for network in ("x", "mastodon")
     }

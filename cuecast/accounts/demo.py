@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -48,41 +50,150 @@ def ensure_demo_user() -> DemoLogin:
     return DemoLogin(DEMO_USERNAME, password, created=True)
 
 
-def sandbox_accounts(sandbox_url: str) -> dict[str, ConnectedAccount]:
-    """Authorised sandbox accounts for X and Mastodon, minted through the sandbox's control API."""
+def _x(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    expires = _in(tokens.get("expires_in", 7200))
+    return ConnectedAccount(
+        external_id=str(tokens["user_id"]),
+        handle=str(tokens["username"]),
+        display_name="Cuecast Demo (X sandbox)",
+        base_url="",
+        credentials={
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens.get("refresh_token", ""),
+            "expires_at": expires.isoformat(),
+        },
+        token_expires_at=expires,
+    )
+
+
+def _mastodon(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    host = sandbox_url.split("://", 1)[1]
+    return ConnectedAccount(
+        external_id=str(tokens["user_id"]),
+        handle=f"@{tokens['username']}@{host}",
+        display_name="Cuecast Demo (Mastodon sandbox)",
+        base_url=f"{sandbox_url}/mastodon",
+        credentials={"access_token": tokens["access_token"]},
+    )
+
+
+def _bluesky(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    from cuecast.networks.bluesky.auth import expires_at, jwt_expiry
+
+    access_exp = jwt_expiry(tokens["accessJwt"])
+    credentials = {
+        "accessJwt": tokens["accessJwt"],
+        "refreshJwt": tokens["refreshJwt"],
+        "did": tokens["did"],
+        "expires_at": access_exp.isoformat() if access_exp else None,
+    }
+    return ConnectedAccount(
+        external_id=tokens["did"],
+        handle=tokens["handle"],
+        display_name="Cuecast Demo (Bluesky sandbox)",
+        base_url=f"{sandbox_url}/bluesky",
+        credentials=credentials,
+        token_expires_at=expires_at(credentials),
+    )
+
+
+def _linkedin(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    expires = _in(tokens["expires_in"])
+    return ConnectedAccount(
+        external_id=tokens["organizations"][0],
+        handle="cuecast-demo",
+        display_name="Cuecast Demo GmbH (LinkedIn sandbox)",
+        base_url="",
+        credentials={
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "expires_at": expires.isoformat(),
+            "refresh_expires_at": _in(tokens["refresh_token_expires_in"]).isoformat(),
+        },
+        token_expires_at=expires,
+        settings={"author_kind": "organization", "member_urn": tokens["member_urn"]},
+    )
+
+
+def _facebook(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    return ConnectedAccount(
+        external_id=str(tokens["page_id"]),
+        handle=str(tokens["page_name"]),
+        display_name=f"{tokens['page_name']} (Facebook sandbox)",
+        base_url="",
+        credentials={
+            "page_access_token": tokens["page_access_token"],
+            "user_access_token": tokens["user_access_token"],
+        },
+    )
+
+
+def _instagram(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    expires = _in(tokens.get("expires_in") or 5184000)
+    return ConnectedAccount(
+        external_id=str(tokens["ig_user_id"]),
+        handle=str(tokens["username"]),
+        display_name="Cuecast Demo (Instagram sandbox)",
+        base_url="",
+        credentials={
+            "access_token": tokens["access_token"],
+            "page_id": str(tokens["page_id"]),
+            "expires_at": expires.isoformat(),
+        },
+        token_expires_at=expires,
+    )
+
+
+def _threads(tokens: dict[str, Any], sandbox_url: str) -> ConnectedAccount:
+    expires = _in(tokens["expires_in"])
+    return ConnectedAccount(
+        external_id=str(tokens["user_id"]),
+        handle=str(tokens["username"]),
+        display_name="Cuecast Demo (Threads sandbox)",
+        base_url="",
+        credentials={
+            "access_token": tokens["access_token"],
+            "expires_at": expires.isoformat(),
+            "issued_at": datetime.now(UTC).isoformat(),
+        },
+        token_expires_at=expires,
+    )
+
+
+def _in(seconds: object) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=int(str(seconds)))
+
+
+# Per network: the sandbox user whose tokens the demo mints, and how they become an account as the
+# connector's own connect flow would have stored it.
+_SANDBOX_USERS: dict[str, tuple[str, Callable[[dict[str, Any], str], ConnectedAccount]]] = {
+    "x": ("cuecast_demo", _x),
+    "mastodon": ("demo", _mastodon),
+    "bluesky": ("cuecast-demo.bsky.sandbox", _bluesky),
+    "linkedin": ("demo", _linkedin),
+    "facebook": ("cuecast_demo", _facebook),
+    "instagram": ("cuecast_demo_ig", _instagram),
+    "threads": ("cuecast_demo", _threads),
+}
+
+
+def sandbox_account(sandbox_url: str, network: str) -> ConnectedAccount:
+    """An authorised sandbox account, minted through the sandbox's control API."""
     from sandbox.testing import (
         ControlClient,  # the demo is the one place Cuecast drives the sandbox
     )
 
+    user, convert = _SANDBOX_USERS[network]
     control = ControlClient(sandbox_url)
     try:
-        x = control.tokens("x", "cuecast_demo")
-        masto = control.tokens("mastodon", "demo")
+        return convert(control.tokens(network, user), sandbox_url)
     finally:
         control.close()
-    host = sandbox_url.split("://", 1)[1]
-    expires = datetime.now(UTC) + timedelta(seconds=int(x.get("expires_in", 7200)))
-    return {
-        "x": ConnectedAccount(
-            external_id=str(x["user_id"]),
-            handle=str(x["username"]),
-            display_name="Cuecast Demo (X sandbox)",
-            base_url="",
-            credentials={
-                "access_token": x["access_token"],
-                "refresh_token": x.get("refresh_token", ""),
-                "expires_at": expires.isoformat(),
-            },
-            token_expires_at=expires,
-        ),
-        "mastodon": ConnectedAccount(
-            external_id=str(masto["user_id"]),
-            handle=f"@{masto['username']}@{host}",
-            display_name="Cuecast Demo (Mastodon sandbox)",
-            base_url=f"{sandbox_url}/mastodon",
-            credentials={"access_token": masto["access_token"]},
-        ),
-    }
+
+
+def sandbox_accounts(sandbox_url: str) -> dict[str, ConnectedAccount]:
+    """The demo's sandbox accounts on every network Cuecast knows."""
+    return {network: sandbox_account(sandbox_url, network) for network in _SANDBOX_USERS}
 
 
 @transaction.atomic

@@ -71,6 +71,7 @@ def post_draft(payload: PostIn) -> PostDraft:
         text=payload.text,
         targets=[TargetSpec(channel_id=t.channel_id, text=t.text) for t in payload.targets],
         schedule=schedule_spec(payload.schedule) if payload.schedule is not None else None,
+        media_ids=list(payload.media_ids),
     )
 
 
@@ -122,6 +123,7 @@ def post_out(post: Post) -> PostOut:
         created_at=post.created_at,
         approved_at=post.approved_at,
         schedule=schedule_out(schedule) if schedule is not None else None,
+        media_ids=[pm.media_id for pm in post.post_media.all()],
         targets=[target_out(t) for t in post.targets.all()],
     )
 

@@ -148,6 +148,9 @@ class PostIn(Input):
     text: str = ""
     targets: list[TargetIn]
     schedule: ScheduleIn | None = Field(None, description="Leave out to save a draft.")
+    media_ids: list[Id] = Field(
+        default_factory=list, max_length=20, description="Uploaded media, in the order to show."
+    )
 
 
 class CueOut(Schema):
@@ -186,6 +189,7 @@ class PostOut(Schema):
     created_at: datetime
     approved_at: datetime | None
     schedule: ScheduleOut | None
+    media_ids: list[int]
     targets: list[TargetOut]
 
 

@@ -70,7 +70,9 @@ def _with_details(posts: QuerySet[Post]) -> QuerySet[Post]:
         .annotate(attempts_total=Count("attempts"))
         .order_by("id")
     )
-    return posts.select_related("schedule").prefetch_related(Prefetch("targets", queryset=targets))
+    return posts.select_related("schedule").prefetch_related(
+        Prefetch("targets", queryset=targets), "post_media"
+    )
 
 
 def posts(actor: Actor, where: PostFilter | None = None) -> QuerySet[Post]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -353,3 +354,53 @@ def reschedule_cued_targets(campaign: Campaign) -> int:
             .update(due_at=due, next_attempt_at=due, updated_at=now)
         )
     return moved
+
+
+# What every network accepts in common; each network's own media rules are checked per target.
+UPLOAD_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+
+
+def upload_media(actor: Actor, upload: UploadedFile[bytes], *, alt_text: str = "") -> Media:
+    """Store an uploaded image for the workspace after checking it really is one."""
+    from PIL import Image, UnidentifiedImageError
+
+    actor.require(Action.COMPOSE)
+    name = upload.name or "image"
+    if (upload.size or 0) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(
+            [FieldError("image", _("“%(name)s” is larger than 8 MB.") % {"name": name})]
+        )
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            kind, (width, height) = image.format or "", image.size
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "image", _("“%(name)s” is not an image Cuecast can read.") % {"name": name}
+                )
+            ]
+        ) from None
+    if kind not in UPLOAD_TYPES:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "image",
+                    _("Use a JPEG, PNG, GIF or WebP image (“%(name)s” is %(kind)s).")
+                    % {"name": name, "kind": kind},
+                )
+            ]
+        )
+    upload.seek(0)
+    media = Media(
+        workspace=actor.workspace,
+        content_type=UPLOAD_TYPES[kind],
+        size_bytes=upload.size or 0,
+        width=width,
+        height=height,
+        alt_text=alt_text.strip()[:1500],
+    )
+    media.file.save(name, upload, save=True)
+    return media

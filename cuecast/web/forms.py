@@ -92,6 +92,13 @@ class ComposeForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    image = forms.FileField(label=_("Image"), required=False)
+    alt_text = forms.CharField(
+        label=_("Describe the image (alt text)"),
+        required=False,
+        max_length=1500,
+        help_text=_("Read aloud to people who cannot see it."),
+    )
     channels = forms.TypedMultipleChoiceField(
         label=_("Channels"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -131,6 +138,7 @@ class ComposeForm(forms.Form):
 
     def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.media_ids: list[int] = []  # set by the view once an upload is stored
         self.workspace = workspace
         self.channel_list: list[Channel] = list(Channel.objects.filter(workspace=workspace))
         self.campaign_list: list[Campaign] = list(Campaign.objects.filter(workspace=workspace))
@@ -181,7 +189,12 @@ class ComposeForm(forms.Form):
             for c in self._target_channels
         ]
         schedule = self._schedule() if with_schedule else None
-        return PostDraft(text=data.get("text") or "", targets=targets, schedule=schedule)
+        return PostDraft(
+            text=data.get("text") or "",
+            targets=targets,
+            schedule=schedule,
+            media_ids=self.media_ids,
+        )
 
     def _schedule(self) -> ScheduleSpec | None:
         data = self.cleaned_data
@@ -223,6 +236,8 @@ class ComposeForm(forms.Form):
             return "channels"
         if path == "targets":
             return "channels"
+        if path in ("image", "media_ids"):
+            return "image"
         if path == "schedule":
             return "campaign" if self.cleaned_data.get("when") == ScheduleKind.CUE else "local_at"
         return None

@@ -148,6 +148,9 @@ def issue_user_token(
     long_lived: bool,
 ) -> Token:
     lifetime = fs.config.long_token_lifetime if long_lived else fs.config.short_token_lifetime
+    grants = fs.granted.setdefault(user_id, set())
+    grants.update(scopes)
+    scopes = tuple(sorted(grants))
     token = fs.tokens.issue("access", APP_ID, user_id, scopes, now, lifetime)
     fs.token_info[token.value] = TokenInfo(
         kind="user", owner_id=user_id, pages=pages, long_lived=long_lived

@@ -133,6 +133,9 @@ class FacebookState:
     token_info: dict[str, TokenInfo] = field(default_factory=dict)
     code_pages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page_tokens: dict[tuple[str, str], str] = field(default_factory=dict)  # (user, page) -> token
+    # What each user has granted the app so far: Facebook keeps permissions per app and user,
+    # so a later login asking for other scopes adds to them rather than replacing them.
+    granted: dict[str, set[str]] = field(default_factory=dict)
     posts: dict[str, FbPost] = field(default_factory=dict)
     photos: dict[str, Photo] = field(default_factory=dict)
     usage: UsageMeter = field(default_factory=UsageMeter)

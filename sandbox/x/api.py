@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox.common.logs import ReceivedPost
 from sandbox.common.network import Call
-from sandbox.x import errors
+from sandbox.x import errors, media
 from sandbox.x.counting import weighted_length
 from sandbox.x.state import (
     NON_PUBLIC_METRICS,
@@ -86,7 +86,8 @@ def render_tweet(
         if refs:
             data["referenced_tweets"] = refs
     if "attachments" in fields and tweet.media_ids:
-        data["attachments"] = {"media_keys": [f"3_{m}" for m in tweet.media_ids]}
+        keys = tweet.media_keys or [f"3_{m}" for m in tweet.media_ids]
+        data["attachments"] = {"media_keys": keys}
     if "reply_settings" in fields:
         data["reply_settings"] = tweet.reply_settings
     if "public_metrics" in fields:
@@ -275,6 +276,9 @@ async def create_tweet(call: Call) -> Response:
             return errors.invalid_request(
                 [errors.param_error("text", text, "Your Post text is too long.")]
             )
+        attached, refused = media.check_post_media(xs, user_id, media_ids, call.now)
+        if refused is not None:
+            return refused
         reply_to = body.get("reply", {}).get("in_reply_to_tweet_id")
         parent = xs.live_tweet(reply_to) if reply_to else None
         if reply_to and parent is None:
@@ -299,6 +303,7 @@ async def create_tweet(call: Call) -> Response:
             in_reply_to_user_id=parent.author_id if parent else None,
             quote_tweet_id=quote_id,
             media_ids=media_ids,
+            media_keys=[m.media_key for m in attached],
             poll=body.get("poll"),
             reply_settings=body.get("reply_settings", "everyone"),
         )
@@ -313,10 +318,21 @@ async def create_tweet(call: Call) -> Response:
                 created_at=iso(tweet.created_at),
                 in_reply_to_id=reply_to,
                 media_ids=media_ids,
-                extra={k: v for k, v in body.items() if k not in ("text", "media", "reply")},
+                extra=_received_extra(body, attached),
             )
         )
     return JSONResponse({"data": {"id": tweet_id, "text": text}}, status_code=201)
+
+
+def _received_extra(body: dict[str, Any], attached: list[Any]) -> dict[str, Any]:
+    extra = {k: v for k, v in body.items() if k not in ("text", "media", "reply")}
+    if attached:
+        extra["media"] = media.received_media(attached)
+        extra["alt_texts"] = [m.alt_text for m in attached]
+        tagged = body.get("media", {}).get("tagged_user_ids")
+        if tagged:
+            extra["tagged_user_ids"] = list(tagged)
+    return extra
 
 
 def _is_duplicate(xs: XState, user_id: str, text: str, now: float) -> bool:

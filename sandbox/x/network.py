@@ -10,7 +10,7 @@ from starlette.responses import Response
 from sandbox.common.network import Call, Endpoint, Network, bearer
 from sandbox.common.tokens import Token, TokenStore
 from sandbox.state import SandboxState
-from sandbox.x import api, errors, oauth
+from sandbox.x import api, errors, media, oauth
 from sandbox.x.state import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -23,7 +23,10 @@ from sandbox.x.state import (
 
 READ = ("tweet.read", "users.read")
 WRITE = ("tweet.read", "tweet.write", "users.read")
+MEDIA = ("media.write",)  # x-openapi.json: OAuth2UserToken ["media.write"] on every media path
 TIERS = ("unenrolled", "v1_subset", "usage_capped")
+DEFAULT_SCOPE = "tweet.read tweet.write users.read offline.access media.write"
+PROCESSING_RESULTS = ("succeeded", "failed")
 
 
 def _x(sandbox: SandboxState) -> XState:
@@ -49,6 +52,12 @@ class XNetwork(Network):
             Endpoint("GET", "/2/tweets/{id}", api.get_tweet, scopes=READ),
             Endpoint("DELETE", "/2/tweets/{id}", api.delete_tweet, scopes=WRITE),
             Endpoint("GET", "/2/users/{id}/tweets", api.user_tweets, scopes=READ),
+            Endpoint("POST", "/2/media/upload", media.simple_upload, scopes=MEDIA),
+            Endpoint("GET", "/2/media/upload", media.status, scopes=MEDIA),
+            Endpoint("POST", "/2/media/upload/initialize", media.initialize, scopes=MEDIA),
+            Endpoint("POST", "/2/media/upload/{id}/append", media.append, scopes=MEDIA),
+            Endpoint("POST", "/2/media/upload/{id}/finalize", media.finalize, scopes=MEDIA),
+            Endpoint("POST", "/2/media/metadata", media.metadata, scopes=MEDIA),
         ]
 
     # --- auth --------------------------------------------------------------------------------
@@ -109,9 +118,7 @@ class XNetwork(Network):
         user = xs.user_by_name(str(body.get("user", "cuecast_demo")))
         if user is None:
             raise LookupError(f"unknown X user {body.get('user')!r}")
-        scopes = tuple(
-            str(body.get("scope", "tweet.read tweet.write users.read offline.access")).split()
-        )
+        scopes = tuple(str(body.get("scope", DEFAULT_SCOPE)).split())
         client_id = str(body.get("client_id", CLIENT_ID))
         if client_id not in xs.clients:
             raise LookupError(f"unknown X client {client_id!r}")
@@ -161,6 +168,14 @@ class XNetwork(Network):
                 setattr(config, key, int(value))
             elif key == "duplicate_window_seconds":
                 config.duplicate_window_seconds = float(value)
+            elif key == "media_expires_after_secs":
+                config.media_expires_after_secs = int(value)
+            elif key in ("media_pending_seconds", "media_processing_seconds"):
+                setattr(config, key, float(value))
+            elif key == "media_processing_result":
+                if value not in PROCESSING_RESULTS:
+                    raise ValueError(f"media_processing_result must be one of {PROCESSING_RESULTS}")
+                config.media_processing_result = str(value)
             else:
                 raise ValueError(f"unknown X setting {key!r}")
         return config.to_json()

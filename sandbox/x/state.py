@@ -23,7 +23,29 @@ DEFAULT_LIMITS: dict[str, int] = {
     "GET /2/tweets": 900,
     "GET /2/users/{id}/tweets": 900,
     "GET /2/users/me": 75,
+    # Media: only "initialize 1875 / 15 min per user" is seen in a third-party transcription of
+    # X's table; the others are guesses at the same order of magnitude (configurable).
+    "POST /2/media/upload": 500,
+    "POST /2/media/upload/initialize": 1875,
+    "POST /2/media/upload/{id}/append": 1875,
+    "POST /2/media/upload/{id}/finalize": 1875,
+    "GET /2/media/upload": 1875,
+    "POST /2/media/metadata": 500,
 }
+
+# media_category → the media_key prefix X uses (3_ image, 7_ video, 13_ amplify video, 16_ GIF).
+MEDIA_KEY_PREFIX: dict[str, str] = {
+    "tweet_image": "3",
+    "dm_image": "3",
+    "tweet_video": "7",
+    "dm_video": "7",
+    "amplify_video": "13",
+    "tweet_gif": "16",
+    "dm_gif": "16",
+    "subtitles": "3",
+}
+TWEET_CATEGORIES = ("tweet_image", "tweet_video", "tweet_gif", "amplify_video")
+PROCESSED_CATEGORIES = ("tweet_video", "tweet_gif", "amplify_video", "dm_video", "dm_gif")
 
 PUBLIC_METRICS = (
     "retweet_count",
@@ -64,10 +86,45 @@ class Tweet:
     in_reply_to_user_id: str | None = None
     quote_tweet_id: str | None = None
     media_ids: list[str] = field(default_factory=list)
+    media_keys: list[str] = field(default_factory=list)
     poll: dict[str, Any] | None = None
     reply_settings: str = "everyone"
     metrics: dict[str, int] = field(default_factory=dict)
     deleted: bool = False
+
+
+@dataclass
+class Media:
+    """One upload: an initialize (or simple upload) and what followed it."""
+
+    id: str
+    owner_id: str
+    media_type: str
+    media_category: str
+    total_bytes: int
+    created_at: float
+    expires_at: float
+    additional_owners: tuple[str, ...] = ()
+    segments: dict[int, int] = field(default_factory=dict)  # segment_index -> byte count
+    finalized_at: float | None = None
+    alt_text: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def media_key(self) -> str:
+        return f"{MEDIA_KEY_PREFIX.get(self.media_category, '3')}_{self.id}"
+
+    @property
+    def received_bytes(self) -> int:
+        return sum(self.segments.values())
+
+    @property
+    def processed(self) -> bool:
+        """Whether X processes it asynchronously after finalize (videos and GIFs)."""
+        return self.media_category in PROCESSED_CATEGORIES
+
+    def may_use(self, user_id: str) -> bool:
+        return user_id == self.owner_id or user_id in self.additional_owners
 
 
 @dataclass
@@ -79,6 +136,10 @@ class XConfig:
     duplicate_window_seconds: float = 24 * 3600
     access_token_lifetime: int = ACCESS_TOKEN_LIFETIME
     tier: str | None = None  # None (normal), "unenrolled", "v1_subset", "usage_capped"
+    media_expires_after_secs: int = 86400  # a media id lives this long after initialize/upload
+    media_pending_seconds: float = 1.0  # videos/GIFs: "pending" this long after finalize...
+    media_processing_seconds: float = 2.0  # ...then "in_progress" until this long after it
+    media_processing_result: str = "succeeded"  # or "failed"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +150,10 @@ class XConfig:
             "duplicate_window_seconds": self.duplicate_window_seconds,
             "access_token_lifetime": self.access_token_lifetime,
             "tier": self.tier,
+            "media_expires_after_secs": self.media_expires_after_secs,
+            "media_pending_seconds": self.media_pending_seconds,
+            "media_processing_seconds": self.media_processing_seconds,
+            "media_processing_result": self.media_processing_result,
         }
 
 
@@ -99,6 +164,7 @@ class XState:
     users: dict[str, XUser] = field(default_factory=dict)
     tokens: TokenStore = field(default_factory=TokenStore)
     tweets: dict[str, Tweet] = field(default_factory=dict)
+    media: dict[str, Media] = field(default_factory=dict)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     ids: Snowflake = field(default_factory=Snowflake)
 

@@ -4,92 +4,15 @@ it published on the calendar. Screenshots of the composer and calendar go to /tm
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import require
+from tests.browser.conftest import BERLIN, SHOTS, publish_due
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = Path(os.environ.get("CUECAST_SCREENSHOTS", tempfile.gettempdir()))
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
-    here; they are safe (nothing else runs on that loop). Only for this module's tests."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def public_url(live_server: Any, sandbox: Any) -> Iterator[str]:
-    """OAuth redirect URIs must come back to the live server, not the configured default."""
-    from cuecast import config
-    from cuecast.networks import registry
-
-    previous = os.environ.get("CUECAST_PUBLIC_URL")
-    os.environ["CUECAST_PUBLIC_URL"] = live_server.url
-    config.load.cache_clear()
-    registry.networks.cache_clear()
-    yield live_server.url
-    if previous is None:
-        os.environ.pop("CUECAST_PUBLIC_URL", None)
-    else:
-        os.environ["CUECAST_PUBLIC_URL"] = previous
-    config.load.cache_clear()
-    registry.networks.cache_clear()
-
-
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def _publish_due(at: datetime) -> int:
-    """Run the dispatcher on a controlled clock, off this thread (its asyncio.run would clash
-    with Playwright's loop)."""
-    from django.db import connection
-
-    from cuecast.publishing.dispatcher import run_once
-
-    def work() -> int:
-        try:
-            return run_once(now=at)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result(timeout=60)
 
 
 def test_connect_compose_schedule_publish(
@@ -136,7 +59,7 @@ def test_connect_compose_schedule_publish(
     expect(page.locator(".target .state")).to_have_text("Scheduled")
 
     # The clock reaches the due time: the dispatcher publishes to the sandbox.
-    assert _publish_due(due_local + timedelta(seconds=5)) == 1
+    assert publish_due(due_local + timedelta(seconds=5)) == 1
     target = Target.objects.get()
     assert target.state == TargetState.PUBLISHED, target.reason
     received = sandbox.control.received("mastodon")

@@ -113,3 +113,113 @@ def test_invalid_request_problem(sb: RunningSandbox, http: httpx.Client, token: 
         f"{sb.url}/x/2/users/{DEMO_ID}/tweets", params={"max_results": 1000}, headers=bearer(token)
     )
     assert_valid("/2/users/{id}/tweets", "GET", bad)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 64
+
+
+def assert_valid_json_request(template: str, body: dict[str, Any]) -> None:
+    doc = spec()
+    schema = doc["paths"][template]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    Draft4Validator({"components": doc["components"], "allOf": [schema]}).validate(body)
+
+
+def chunked(
+    sb: RunningSandbox, http: httpx.Client, token: str, data: bytes, media_type: str, category: str
+) -> tuple[str, httpx.Response]:
+    """Initialize, append and finalize, validating each answer; the id and finalize's answer."""
+    body = {"media_type": media_type, "total_bytes": len(data), "media_category": category}
+    assert_valid_json_request("/2/media/upload/initialize", body)
+    started = http.post(f"{sb.url}/x/2/media/upload/initialize", json=body, headers=bearer(token))
+    assert started.status_code == 200
+    assert_valid("/2/media/upload/initialize", "POST", started)
+    media_id = started.json()["data"]["id"]
+    appended = http.post(
+        f"{sb.url}/x/2/media/upload/{media_id}/append",
+        data={"segment_index": "0"},
+        files={"media": ("blob", data, "application/octet-stream")},
+        headers=bearer(token),
+    )
+    assert appended.status_code == 200
+    assert_valid("/2/media/upload/{id}/append", "POST", appended)
+    done = http.post(f"{sb.url}/x/2/media/upload/{media_id}/finalize", headers=bearer(token))
+    assert done.status_code == 200
+    assert_valid("/2/media/upload/{id}/finalize", "POST", done)
+    return media_id, done
+
+
+def test_media_image_flow(sb: RunningSandbox, http: httpx.Client, token: str) -> None:
+    media_id, _ = chunked(sb, http, token, PNG, "image/png", "tweet_image")
+    got = http.get(
+        f"{sb.url}/x/2/media/upload",
+        params={"command": "STATUS", "media_id": media_id},
+        headers=bearer(token),
+    )
+    assert_valid("/2/media/upload", "GET", got)
+    body = {"id": media_id, "metadata": {"alt_text": {"text": "Alt"}}}
+    assert_valid_json_request("/2/media/metadata", body)
+    meta = http.post(f"{sb.url}/x/2/media/metadata", json=body, headers=bearer(token))
+    assert meta.status_code == 200
+    assert_valid("/2/media/metadata", "POST", meta)
+    simple = http.post(
+        f"{sb.url}/x/2/media/upload",
+        data={"media_category": "tweet_image"},
+        files={"media": ("a.png", PNG, "image/png")},
+        headers=bearer(token),
+    )
+    assert simple.status_code == 200
+    assert_valid("/2/media/upload", "POST", simple)
+    post_body = {"text": "With media", "media": {"media_ids": [media_id]}}
+    assert_valid_request(post_body)
+    created = http.post(f"{sb.url}/x/2/tweets", json=post_body, headers=bearer(token))
+    assert created.status_code == 201
+    assert_valid("/2/tweets", "POST", created)
+    looked = http.get(
+        f"{sb.url}/x/2/tweets/{created.json()['data']['id']}",
+        params={"tweet.fields": "attachments"},
+        headers=bearer(token),
+    )
+    assert_valid("/2/tweets/{id}", "GET", looked)
+
+
+def test_media_video_processing(sb: RunningSandbox, http: httpx.Client, token: str) -> None:
+    sb.control.config("x", media_pending_seconds=0, media_processing_seconds=600)
+    media_id, done = chunked(sb, http, token, MP4, "video/mp4", "tweet_video")
+    assert done.json()["data"]["processing_info"]["state"] == "in_progress"
+    got = http.get(
+        f"{sb.url}/x/2/media/upload", params={"media_id": media_id}, headers=bearer(token)
+    )
+    assert_valid("/2/media/upload", "GET", got)
+    refused = http.post(
+        f"{sb.url}/x/2/tweets",
+        json={"text": "Video", "media": {"media_ids": [media_id]}},
+        headers=bearer(token),
+    )
+    assert refused.status_code == 400
+    assert_valid("/2/tweets", "POST", refused)
+
+
+def test_media_errors(sb: RunningSandbox, http: httpx.Client, token: str) -> None:
+    bad_init = http.post(
+        f"{sb.url}/x/2/media/upload/initialize",
+        json={"media_type": "image/png", "total_bytes": -1},
+        headers=bearer(token),
+    )
+    assert bad_init.status_code == 400
+    assert_valid("/2/media/upload/initialize", "POST", bad_init)
+    short = http.post(
+        f"{sb.url}/x/2/media/upload/initialize",
+        json={"media_type": "image/png", "total_bytes": 10},
+        headers=bearer(token),
+    )
+    finalized = http.post(
+        f"{sb.url}/x/2/media/upload/{short.json()['data']['id']}/finalize", headers=bearer(token)
+    )
+    assert finalized.status_code == 400
+    assert_valid("/2/media/upload/{id}/finalize", "POST", finalized)
+    unknown = http.get(
+        f"{sb.url}/x/2/media/upload", params={"media_id": "123"}, headers=bearer(token)
+    )
+    assert unknown.status_code == 400
+    assert_valid("/2/media/upload", "GET", unknown)

@@ -20,7 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cuecast.accounts.permissions import Action, PermissionDenied
 from cuecast.channels.models import Channel
 from cuecast.networks import registry
-from cuecast.posts.services import ValidationFailed, count_for_channel, create_post
+from cuecast.posts.models import Media
+from cuecast.posts.services import (
+    ValidationFailed,
+    count_for_channel,
+    create_post,
+    upload_media,
+)
 from cuecast.web.access import Member, get_member
 from cuecast.web.forms import ComposeForm, variant_field_name
 
@@ -86,20 +92,38 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     member = get_member(request, slug)
     if request.method != "POST":
         return _render(request, member, ComposeForm(member.workspace))
-    form = ComposeForm(member.workspace, data=request.POST)
-    if not form.is_valid():
-        _check_the_rest(member, form)
-    else:
-        try:
+    form = ComposeForm(member.workspace, data=request.POST, files=request.FILES)
+    valid = form.is_valid()
+    media: Media | None = None
+    try:
+        # The image and the post are saved together or not at all.
+        with transaction.atomic():
+            media = _upload(member, form)
+            if not valid:
+                _check_the_rest(member, form)
+                raise _DryRun
             post = create_post(member.actor, form.to_draft())
-        except ValidationFailed as exc:
-            form.add_service_errors(exc.errors)
-        except PermissionDenied:
-            form.add_error(None, _("Your role does not allow writing posts in this workspace."))
-        else:
-            messages.success(request, _("Saved. Here is your post."))
-            return redirect("web:post", slug=slug, post_id=post.pk)
+    except ValidationFailed as exc:
+        form.add_service_errors(exc.errors)
+    except PermissionDenied:
+        form.add_error(None, _("Your role does not allow writing posts in this workspace."))
+    except _DryRun:
+        pass
+    else:
+        messages.success(request, _("Saved. Here is your post."))
+        return redirect("web:post", slug=slug, post_id=post.pk)
+    if media is not None:  # rolled back: the stored file goes too
+        media.file.delete(save=False)
     return _render(request, member, form)
+
+
+def _upload(member: Member, form: ComposeForm) -> Media | None:
+    upload = form.files.get("image")
+    if not upload:
+        return None
+    media = upload_media(member.actor, upload, alt_text=form.data.get("alt_text", ""))
+    form.media_ids = [media.pk]
+    return media
 
 
 class _DryRun(Exception):

@@ -2,32 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from cuecast.accounts.demo import sandbox_account
 from cuecast.networks.base import ConnectedAccount
-from cuecast.networks.bluesky.auth import expires_at, jwt_expiry
 from tests.conformance.framework import SCENARIOS, Adapter
 
 DEMO_HANDLE = "cuecast-demo.bsky.sandbox"
 
 
 def connected_account(sandbox: Any) -> ConnectedAccount:
-    """A session minted by the control API (POST /_sandbox/bluesky/tokens), as an app-password
-    login would store it."""
-    tokens = sandbox.control.tokens("bluesky", DEMO_HANDLE)
-    access_exp = jwt_expiry(tokens["accessJwt"])
-    credentials = {
-        "accessJwt": tokens["accessJwt"],
-        "refreshJwt": tokens["refreshJwt"],
-        "did": tokens["did"],
-        "expires_at": access_exp.isoformat() if access_exp else None,
-    }
-    return ConnectedAccount(
-        external_id=tokens["did"],
-        handle=tokens["handle"],
-        display_name="Cuecast Demo (Bluesky sandbox)",
-        base_url=f"{sandbox.url}/bluesky",
-        credentials=credentials,
-        token_expires_at=expires_at(credentials),
-    )
+    """The demo's sandbox account (cuecast/accounts/demo.py), as the connect flow stores it."""
+    return sandbox_account(sandbox.url, "bluesky")
 
 
 def exhaust_daily_cap(sandbox: Any) -> None:

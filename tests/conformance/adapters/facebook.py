@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cuecast.accounts.demo import sandbox_account
 from cuecast.networks.base import ConnectedAccount
 from tests.conformance.framework import SCENARIOS, Adapter
 
@@ -9,20 +10,8 @@ DEMO_PAGE_ID = "100000000000101"  # "Cuecast Demo Page" of the emulator's user c
 
 
 def connected_account(sandbox: Any) -> ConnectedAccount:
-    """The demo user's first Page, with the Page token the emulator mints (as /me/accounts would
-    hand it out after Facebook Login with a long-lived user token)."""
-    tokens = sandbox.control.tokens("facebook", "cuecast_demo")
-    return ConnectedAccount(
-        external_id=str(tokens["page_id"]),
-        handle=str(tokens["page_name"]),
-        display_name=str(tokens["page_name"]),
-        base_url="",
-        credentials={
-            "page_access_token": tokens["page_access_token"],
-            "user_access_token": tokens["user_access_token"],
-        },
-        token_expires_at=None,
-    )
+    """The demo's sandbox account (cuecast/accounts/demo.py), as the connect flow stores it."""
+    return sandbox_account(sandbox.url, "facebook")
 
 
 ADAPTER = Adapter(

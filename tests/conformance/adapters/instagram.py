@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cuecast.accounts.demo import sandbox_account
 from cuecast.networks.base import ConnectedAccount
 from tests.conformance.framework import SCENARIOS, Adapter
 
@@ -11,23 +11,11 @@ FB_USER = "cuecast_demo"  # the Facebook user whose token it is: faults aim at t
 
 
 def connected_account(sandbox: Any) -> ConnectedAccount:
-    # The scenarios freeze the sandbox's clock, so a container would never finish its simulated
-    # processing delay: make processing instant (the media fetch itself still happens).
+    """The demo's sandbox account (cuecast/accounts/demo.py), as the connect flow stores it."""
+    # The scenarios freeze the sandbox clock, so a processing delay measured on it would never
+    # end: process media at once (the connectors' polling is tested on its own).
     sandbox.control.config("instagram", image_processing_seconds=0)
-    tokens = sandbox.control.tokens("instagram", IG_USER)
-    expires = datetime.now(UTC) + timedelta(seconds=int(tokens.get("expires_in") or 5184000))
-    return ConnectedAccount(
-        external_id=str(tokens["ig_user_id"]),
-        handle=str(tokens["username"]),
-        display_name="Cuecast Demo (Instagram sandbox)",
-        base_url="",
-        credentials={
-            "access_token": tokens["access_token"],
-            "page_id": str(tokens["page_id"]),
-            "expires_at": expires.isoformat(),
-        },
-        token_expires_at=expires,
-    )
+    return sandbox_account(sandbox.url, "instagram")
 
 
 def exhaust_daily_cap(sandbox: Any) -> None:

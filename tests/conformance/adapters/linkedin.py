@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cuecast.accounts.demo import sandbox_account
 from cuecast.networks.base import ConnectedAccount
 from tests.conformance.framework import SCENARIOS, Adapter
 
@@ -12,29 +12,11 @@ MEMBER = "demo"
 
 
 def connected_account(sandbox: Any) -> ConnectedAccount:
-    """The demo member's first page, authorised with the partner client (gets refresh tokens)."""
-    # The scenarios freeze the sandbox's clock, so an image "processing" for a second would never
-    # become AVAILABLE: process uploads at once (the connector's polling is tested on its own).
+    """The demo's sandbox account (cuecast/accounts/demo.py), as the connect flow stores it."""
+    # The scenarios freeze the sandbox clock, so a processing delay measured on it would never
+    # end: process media at once (the connectors' polling is tested on its own).
     sandbox.control.config("linkedin", image_processing_seconds=0)
-    tokens = sandbox.control.tokens("linkedin", MEMBER)
-    now = datetime.now(UTC)
-    expires = now + timedelta(seconds=int(tokens["expires_in"]))
-    refresh_ends = now + timedelta(seconds=int(tokens["refresh_token_expires_in"]))
-    org = tokens["organizations"][0]
-    return ConnectedAccount(
-        external_id=org,
-        handle="cuecast-demo",
-        display_name="Cuecast Demo GmbH",
-        base_url="",
-        credentials={
-            "access_token": tokens["access_token"],
-            "refresh_token": tokens["refresh_token"],
-            "expires_at": expires.isoformat(),
-            "refresh_expires_at": refresh_ends.isoformat(),
-        },
-        token_expires_at=expires,
-        settings={"author_kind": "organization", "member_urn": tokens["member_urn"]},
-    )
+    return sandbox_account(sandbox.url, "linkedin")
 
 
 def exhaust_daily_cap(sandbox: Any) -> None:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cuecast.accounts.demo import sandbox_account
 from cuecast.networks.base import ConnectedAccount
 from tests.conformance.framework import SCENARIOS, Adapter
 
@@ -10,25 +10,11 @@ USER = "cuecast_demo"
 
 
 def connected_account(sandbox: Any) -> ConnectedAccount:
-    """A long-lived token minted by the emulator's control API, as `finish()` would store it."""
-    # The scenarios freeze the sandbox clock (World), so a processing delay measured on it would
-    # never end: images are ready as soon as the emulator has fetched them.
+    """The demo's sandbox account (cuecast/accounts/demo.py), as the connect flow stores it."""
+    # The scenarios freeze the sandbox clock, so a processing delay measured on it would never
+    # end: process media at once (the connectors' polling is tested on its own).
     sandbox.control.config("threads", image_processing_seconds=0)
-    tokens = sandbox.control.tokens("threads", USER)
-    now = datetime.now(UTC)
-    expires = now + timedelta(seconds=int(tokens["expires_in"]))
-    return ConnectedAccount(
-        external_id=str(tokens["user_id"]),
-        handle=str(tokens["username"]),
-        display_name="Cuecast Demo (Threads sandbox)",
-        base_url="",
-        credentials={
-            "access_token": tokens["access_token"],
-            "expires_at": expires.isoformat(),
-            "issued_at": now.isoformat(),
-        },
-        token_expires_at=expires,
-    )
+    return sandbox_account(sandbox.url, "threads")
 
 
 def exhaust_daily_cap(sandbox: Any) -> None:
