@@ -148,14 +148,19 @@ def issue_user_token(
     long_lived: bool,
 ) -> Token:
     lifetime = fs.config.long_token_lifetime if long_lived else fs.config.short_token_lifetime
-    grants = fs.granted.setdefault(user_id, set())
-    grants.update(scopes)
-    scopes = tuple(sorted(grants))
     token = fs.tokens.issue("access", APP_ID, user_id, scopes, now, lifetime)
     fs.token_info[token.value] = TokenInfo(
         kind="user", owner_id=user_id, pages=pages, long_lived=long_lived
     )
     return token
+
+
+def _granted(fs: FacebookState, user_id: str, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """A consent adds to what the user granted the app before (Facebook keeps permissions per
+    app and user), so connecting Instagram later does not take Facebook posting away."""
+    grants = fs.granted.setdefault(user_id, set())
+    grants.update(scopes)
+    return tuple(sorted(grants))
 
 
 def page_token(fs: FacebookState, user_token: Token, page: Page, now: float) -> Token:
@@ -231,7 +236,12 @@ async def access_token(call: Call) -> Response:
             )
         code.used = True
         token = issue_user_token(
-            fs, code.user_id, code.scopes, fs.code_pages.get(code.code, ()), now, False
+            fs,
+            code.user_id,
+            _granted(fs, code.user_id, code.scopes),
+            fs.code_pages.get(code.code, ()),
+            now,
+            False,
         )
         return JSONResponse(
             {
