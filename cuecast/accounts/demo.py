@@ -204,8 +204,9 @@ def ensure_demo_workspace(sandbox_url: str) -> Workspace:
     workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
     if workspace is None:
         workspace = create_workspace(slug=DEMO_SLUG, name="Demo", owner=user)
-    if not Channel.objects.filter(workspace=workspace).exists():
-        actor = Actor(workspace=workspace, role=Role.OWNER, user=user)
-        for network, account in sandbox_accounts(sandbox_url).items():
-            save_connected_account(actor, network, account)
+    # A network added in a newer Cuecast gets its demo channel on the next start.
+    present = set(Channel.objects.filter(workspace=workspace).values_list("network", flat=True))
+    actor = Actor(workspace=workspace, role=Role.OWNER, user=user)
+    for network in _SANDBOX_USERS.keys() - present:
+        save_connected_account(actor, network, sandbox_account(sandbox_url, network))
     return workspace
