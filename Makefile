@@ -35,10 +35,10 @@ test: setup system-deps
 test-sqlite: setup
 	$(BIN)/pytest -m "not postgres" $(PYTEST_ARGS)
 
-# The publishing and API tests again, and the PostgreSQL-only ones, on a real PostgreSQL server
+# The publishing, API and network conformance tests again, and the PostgreSQL-only ones, on a real PostgreSQL server
 # that the run starts itself in a temporary directory.
 test-postgres: setup
-	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest tests/publishing tests/api $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest tests/publishing tests/api tests/conformance $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

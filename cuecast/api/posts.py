@@ -69,7 +69,10 @@ def schedule_spec(schedule: ScheduleIn) -> ScheduleSpec:
 def post_draft(payload: PostIn) -> PostDraft:
     return PostDraft(
         text=payload.text,
-        targets=[TargetSpec(channel_id=t.channel_id, text=t.text) for t in payload.targets],
+        targets=[
+            TargetSpec(channel_id=t.channel_id, text=t.text, options=dict(t.options))
+            for t in payload.targets
+        ],
         schedule=schedule_spec(payload.schedule) if payload.schedule is not None else None,
         media_ids=list(payload.media_ids),
     )
@@ -112,6 +115,7 @@ def target_out(target: Target) -> TargetOut:
         reason=target.reason or None,
         attempts=annotated if annotated is not None else target.attempts.count(),
         published_at=target.published_at,
+        options=dict(target.options),
     )
 
 

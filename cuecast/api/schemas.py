@@ -142,6 +142,11 @@ def _minute_precision(value: str) -> str:
 class TargetIn(Input):
     channel_id: Id
     text: str | None = Field(None, description="This network's variant; the post's text if empty.")
+    options: dict[str, str] = Field(
+        default_factory=dict,
+        description="Settings the network has: content_warning, visibility, language (see GET "
+        "/api/v1/channels for each channel's network).",
+    )
 
 
 class PostIn(Input):
@@ -181,6 +186,7 @@ class TargetOut(Schema):
     reason: str | None
     attempts: int
     published_at: datetime | None
+    options: dict[str, str]
 
 
 class PostOut(Schema):

@@ -54,6 +54,8 @@ class MediaRules:
     max_image_bytes: int
     max_alt_text: int = 1500
     min_media: int = 0  # Instagram: no text-only posts
+    # Allowed width/height range of images, e.g. Instagram's 4:5 to 1.91:1; None: any.
+    aspect_ratio: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,19 @@ class Descriptor:
     # How long before expiry the engine refreshes a token. Minutes where the network refreshes
     # expired tokens too; days where an expired token cannot be renewed (60-day Meta tokens).
     refresh_ahead: timedelta = timedelta(minutes=5)
+    # Which per-post options the network takes (PostOption values); the composer offers these.
+    post_options: frozenset[str] = frozenset()
+
+
+class PostOption(StrEnum):
+    """Per-post settings some networks have; values are validated by the posts service."""
+
+    CONTENT_WARNING = "content_warning"  # Mastodon spoiler_text
+    VISIBILITY = "visibility"  # Mastodon: public | unlisted | private | direct
+    LANGUAGE = "language"  # ISO 639-1, e.g. "de"
+
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,8 @@ class PublishRequest:
     # What earlier attempts recorded with `Connection.record_progress` (container ids, a chosen
     # record key): lets a retry or a reconciliation continue instead of starting over.
     progress: dict[str, Any] = field(default_factory=dict)
+    # Per-post settings (PostOption → value), only those the network's descriptor lists.
+    options: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,8 @@ class Target(models.Model):
     # What a connector recorded before a call a later attempt depends on (Instagram and Threads
     # container ids, a Bluesky record key), so retries and reconciliation continue from it.
     progress = models.JSONField(default=dict, blank=True)
+    # Network-specific settings for this post (content warning, visibility, language).
+    options = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=500, blank=True, default="")
     hold = models.CharField(max_length=16, choices=HoldCause.choices, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)

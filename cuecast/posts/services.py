@@ -6,6 +6,7 @@ with any error creates nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -19,7 +20,7 @@ from cuecast.accounts.services import Actor, audit
 from cuecast.campaigns.models import Campaign
 from cuecast.channels.models import Channel
 from cuecast.networks import registry
-from cuecast.networks.base import TextCount
+from cuecast.networks.base import VISIBILITIES, PostOption, TextCount
 from cuecast.posts import scheduling
 from cuecast.posts.models import (
     HoldCause,
@@ -52,6 +53,7 @@ class ValidationFailed(Exception):
 class TargetSpec:
     channel_id: int
     text: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
                 )
             )
             continue
+        errors.extend(_option_errors(path, channel, spec.options))
         rules = registry.get(channel.network).descriptor.media
         if len(draft.media_ids) < rules.min_media:
             errors.append(
@@ -187,12 +190,108 @@ def _validate_targets(actor: Actor, draft: PostDraft) -> tuple[list[Channel], li
     return channels, errors
 
 
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+
+
+def _option_errors(path: str, channel: Channel, options: dict[str, str]) -> list[FieldError]:
+    """Options the channel's network does not have, or values it would refuse, by name."""
+    descriptor = registry.get(channel.network).descriptor
+    errors = []
+    for name, value in options.items():
+        where = f"{path}.options.{name}"
+        if name not in descriptor.post_options:
+            errors.append(
+                FieldError(
+                    where,
+                    _("%(network)s has no setting “%(name)s”.")
+                    % {"network": descriptor.name, "name": name},
+                )
+            )
+        elif name == PostOption.VISIBILITY and value not in VISIBILITIES:
+            errors.append(
+                FieldError(
+                    where,
+                    _("Visibility must be one of: %(choices)s.")
+                    % {"choices": ", ".join(VISIBILITIES)},
+                )
+            )
+        elif name == PostOption.LANGUAGE and not LANGUAGE_CODE.match(value):
+            errors.append(
+                FieldError(where, _("Give the language as a two-letter code, like de or en."))
+            )
+        elif name == PostOption.CONTENT_WARNING and len(value) > 500:
+            errors.append(
+                FieldError(where, _("A content warning can be at most 500 characters long."))
+            )
+    return errors
+
+
+def _media_errors(channels: list[Channel], media: list[Media]) -> list[FieldError]:
+    """Each network's own media rules, with the rule and the channel named."""
+    errors = []
+    for channel in channels:
+        descriptor = registry.get(channel.network).descriptor
+        rules, where = descriptor.media, "media_ids"
+        names = {"network": descriptor.name, "channel": channel.display_name}
+        if len(media) > rules.max_images:
+            errors.append(
+                FieldError(
+                    where,
+                    _("%(network)s takes at most %(max)s images per post (%(channel)s).")
+                    % {**names, "max": rules.max_images},
+                )
+            )
+        for item in media:
+            if item.content_type not in rules.image_types:
+                errors.append(
+                    FieldError(
+                        where,
+                        _(
+                            "%(network)s does not take %(type)s images (%(channel)s); use %(allowed)s."
+                        )
+                        % {
+                            **names,
+                            "type": item.content_type,
+                            "allowed": ", ".join(sorted(rules.image_types)),
+                        },
+                    )
+                )
+            elif item.size_bytes > rules.max_image_bytes:
+                errors.append(
+                    FieldError(
+                        where,
+                        _("%(network)s takes images up to %(max)s MB (%(channel)s).")
+                        % {**names, "max": round(rules.max_image_bytes / 1_048_576, 1)},
+                    )
+                )
+            elif rules.aspect_ratio and item.width and item.height:
+                low, high = rules.aspect_ratio
+                if not low <= item.width / item.height <= high:
+                    errors.append(
+                        FieldError(
+                            where,
+                            _(
+                                "%(network)s needs images between %(low)s:1 and %(high)s:1 (width to height); "
+                                "this one is %(ratio)s:1 (%(channel)s)."
+                            )
+                            % {
+                                **names,
+                                "low": low,
+                                "high": high,
+                                "ratio": round(item.width / item.height, 2),
+                            },
+                        )
+                    )
+    return errors
+
+
 @transaction.atomic
 def create_post(actor: Actor, draft: PostDraft) -> Post:
     actor.require(Action.COMPOSE)
     channels, errors = _validate_targets(actor, draft)
     media = list(Media.objects.filter(workspace=actor.workspace, pk__in=draft.media_ids))
     missing = set(draft.media_ids) - {m.pk for m in media}
+    errors.extend(_media_errors(channels, media))
     if missing:
         errors.append(
             FieldError(
@@ -241,6 +340,7 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
             post=post,
             channel=channel,
             text=spec.text or "",
+            options=dict(spec.options),
             due_at=due_at,
             **_initial_state(channel, due_at, awaiting_approval),
         )

@@ -68,6 +68,7 @@ def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
                     already_published=tuple(target.published_parts),
                     attempt_started_at=started_at,
                     progress=dict(target.progress),
+                    options=dict(target.options),
                 ),
             )
         )

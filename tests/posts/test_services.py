@@ -167,3 +167,95 @@ def test_validation_messages_speak_the_users_language(actor, channels) -> None:
         create_post(actor, draft)
     assert caught.value.errors[0].message.startswith("Zu lang für ")
     assert "281 Zeichen, erlaubt sind 280 (1 zu viel)" in caught.value.errors[0].message
+
+
+def test_network_options_are_checked_and_reach_the_network(actor, channels, sandbox) -> None:
+    from cuecast.publishing import dispatcher
+
+    bad = PostDraft(
+        "Spoilers ahead",
+        [
+            TargetSpec(channels["x"].pk, options={"content_warning": "film"}),
+            TargetSpec(
+                channels["mastodon"].pk, options={"visibility": "secret", "language": "German"}
+            ),
+        ],
+        soon(),
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        create_post(actor, bad)
+    messages = {e.field: e.message for e in caught.value.errors}
+    assert messages["targets[0].options.content_warning"] == "X has no setting “content_warning”."
+    assert messages["targets[1].options.visibility"].startswith("Visibility must be one of: public")
+    assert "two-letter code" in messages["targets[1].options.language"]
+    assert Post.objects.count() == 0
+
+    good = PostDraft(
+        "Spoilers ahead",
+        [
+            TargetSpec(
+                channels["mastodon"].pk,
+                options={"content_warning": "film", "visibility": "unlisted", "language": "de"},
+            )
+        ],
+        soon(30),
+    )
+    target = create_post(actor, good).targets.get()
+    dispatcher.run_until_idle(target.due_at + timedelta(seconds=1))
+    [received] = sandbox.control.received("mastodon")
+    extra = received["extra"]
+    assert (extra["spoiler_text"], extra["visibility"], extra["language"]) == (
+        "film",
+        "unlisted",
+        "de",
+    )
+
+
+def test_each_networks_media_rules_are_named(actor, channels) -> None:
+    from django.core.files.base import ContentFile
+
+    from cuecast.posts.models import Media
+
+    def media(kind: str, width: int, height: int, size: int = 100) -> Media:
+        item = Media(
+            workspace=actor.workspace,
+            content_type=kind,
+            size_bytes=size,
+            width=width,
+            height=height,
+        )
+        item.file.save("m.bin", ContentFile(b"x"), save=True)
+        return item
+
+    tiff = media("image/tiff", 10, 10)
+    five = [media("image/png", 10, 10) for _ in range(5)]
+    draft = PostDraft(
+        "pics", [TargetSpec(channels["x"].pk)], soon(), media_ids=[tiff.pk, *(m.pk for m in five)]
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        create_post(actor, draft)
+    text = " ".join(e.message for e in caught.value.errors)
+    assert "X takes at most 4 images per post" in text
+    assert "X does not take image/tiff images" in text
+
+
+def test_instagram_aspect_ratio_is_named(actor, sandbox) -> None:
+    from django.core.files.base import ContentFile
+
+    from cuecast.accounts.demo import sandbox_account
+    from cuecast.channels.services import save_connected_account
+    from cuecast.posts.models import Media
+
+    instagram = save_connected_account(
+        actor, "instagram", sandbox_account(sandbox.url, "instagram")
+    )
+    banner = Media(
+        workspace=actor.workspace, content_type="image/jpeg", size_bytes=100, width=300, height=100
+    )
+    banner.file.save("b.jpg", ContentFile(b"x"), save=True)
+    draft = PostDraft("wide", [TargetSpec(instagram.pk)], soon(), media_ids=[banner.pk])
+    with pytest.raises(ValidationFailed) as caught:
+        create_post(actor, draft)
+    [error] = caught.value.errors
+    assert error.message.startswith("Instagram needs images between 0.8:1 and 1.91:1")
+    assert "this one is 3.0:1" in error.message

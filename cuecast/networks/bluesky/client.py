@@ -27,6 +27,7 @@ from cuecast.networks.base import (
     Connection,
     MediaItem,
     Part,
+    PostOption,
     PublishRequest,
     PublishResult,
 )
@@ -92,6 +93,7 @@ class BlueskyConnection(Connection):
         self.rate_limits: dict[str, ratelimit.RateLimitInfo] = {}
         self.last_rate_limit: ratelimit.RateLimitInfo | None = None
         self._checked = False
+        self._options: dict[str, str] = {}
 
     # --- plumbing ------------------------------------------------------------------------------
     @property
@@ -162,6 +164,7 @@ class BlueskyConnection(Connection):
 
     # --- publish -------------------------------------------------------------------------------
     async def publish(self, request: PublishRequest) -> PublishResult:
+        self._options = request.options
         if not request.parts:
             raise Permanent("There is nothing to post.", code="empty")
         for part in request.parts:
@@ -278,6 +281,8 @@ class BlueskyConnection(Connection):
             "text": part.text,
             "createdAt": now_iso(),
         }
+        if self._options.get(PostOption.LANGUAGE):
+            record["langs"] = [self._options[PostOption.LANGUAGE]]
         spans = richtext.detect(part.text)
         handles = sorted({s.value for s in spans if s.kind == "mention"})
         dids = {}

@@ -8,6 +8,7 @@ from cuecast.networks.base import (
     Descriptor,
     Idempotency,
     MediaRules,
+    PostOption,
     TextCounting,
     TextLimit,
 )
@@ -61,4 +62,5 @@ DESCRIPTOR = Descriptor(
         needs_server_url=False,  # optional: defaults to bsky.social, a user may name their PDS
     ),
     docs_page="docs/networks/bluesky.md",
+    post_options=frozenset({PostOption.LANGUAGE}),  # app.bsky.feed.post#langs
 )

@@ -43,6 +43,8 @@ DESCRIPTOR = Descriptor(
         max_image_bytes=IMAGE_MAX_BYTES,
         max_alt_text=1000,
         min_media=1,  # Instagram has no text-only posts
+        # Content publishing image specifications: 4:5 to 1.91:1.
+        aspect_ratio=(0.8, 1.91),
     ),
     capabilities=Capabilities(
         threads=False,

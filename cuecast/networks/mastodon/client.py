@@ -21,6 +21,7 @@ from cuecast.networks.base import (
     Connection,
     MediaItem,
     Part,
+    PostOption,
     PublishRequest,
     PublishResult,
 )
@@ -69,6 +70,7 @@ class MastodonConnection(Connection):
     ) -> None:
         super().__init__(account, http)
         self.base = account.base_url.rstrip("/")
+        self._options: dict[str, str] = {}
         self.rate_limit: RateLimitInfo | None = None
         self._sleep: Sleep = sleep or asyncio.sleep
         self._checked = False
@@ -118,6 +120,7 @@ class MastodonConnection(Connection):
 
     # --- publish ---------------------------------------------------------------------------
     async def publish(self, request: PublishRequest) -> PublishResult:
+        self._options = request.options
         if not request.parts:
             raise Permanent("The post has no content.")
         done = list(request.already_published)
@@ -149,6 +152,7 @@ class MastodonConnection(Connection):
             form["media_ids[]"] = media_ids
         if reply_to:
             form["in_reply_to_id"] = reply_to
+        form.update(_status_options(self._options))
         response = await self._call(
             "POST", "/api/v1/statuses", creating=True, headers={"Idempotency-Key": key}, data=form
         )
@@ -319,3 +323,15 @@ class MastodonConnection(Connection):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _status_options(options: dict[str, str]) -> dict[str, str]:
+    """Cuecast's post options as Mastodon's status parameters (methods/statuses.md)."""
+    form: dict[str, str] = {}
+    if options.get(PostOption.CONTENT_WARNING):
+        form["spoiler_text"] = options[PostOption.CONTENT_WARNING]
+    if options.get(PostOption.VISIBILITY):
+        form["visibility"] = options[PostOption.VISIBILITY]
+    if options.get(PostOption.LANGUAGE):
+        form["language"] = options[PostOption.LANGUAGE]
+    return form

@@ -8,6 +8,7 @@ from cuecast.networks.base import (
     Descriptor,
     Idempotency,
     MediaRules,
+    PostOption,
     TextCounting,
     TextLimit,
 )
@@ -58,4 +59,8 @@ DESCRIPTOR = Descriptor(
         needs_server_url=True,
     ),
     docs_page="docs/networks/mastodon.md",
+    # statuses.md: spoiler_text, visibility, language.
+    post_options=frozenset(
+        {PostOption.CONTENT_WARNING, PostOption.VISIBILITY, PostOption.LANGUAGE}
+    ),
 )
