@@ -67,6 +67,22 @@ class Config:
     threads_authorize_url: str  # https://threads.net/oauth/authorize
     bluesky_default_pds: str  # https://bsky.social; users may name their own PDS
     bluesky_web_url: str  # https://bsky.app (permalinks)
+    microsoft_ads_client_id: str
+    microsoft_ads_client_secret: str
+    microsoft_ads_developer_token: str
+    microsoft_ads_oauth_url: str  # https://login.microsoftonline.com/common/oauth2/v2.0
+    microsoft_ads_campaign_url: str  # https://campaign.api.bingads.microsoft.com
+    microsoft_ads_reporting_url: str  # https://reporting.api.bingads.microsoft.com
+    google_ads_client_id: str
+    google_ads_client_secret: str
+    google_ads_developer_token: str
+    google_ads_oauth_url: str  # https://accounts.google.com/o/oauth2/v2/auth
+    google_ads_token_url: str  # https://oauth2.googleapis.com/token
+    google_ads_api_url: str  # https://googleads.googleapis.com
+    google_ads_api_version: str
+    meta_ads_graph_version: (
+        str  # the Marketing API's Graph version (graph host: facebook_graph_url)
+    )
     worker_batch_size: int
     worker_concurrency: int
     worker_poll_seconds: float
@@ -155,6 +171,45 @@ def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
         ),
         "bluesky_default_pds": pick("CUECAST_BLUESKY_PDS", "https://bsky.social", f"{s}/bluesky"),
         "bluesky_web_url": pick("CUECAST_BLUESKY_WEB_URL", "https://bsky.app", f"{s}/bluesky"),
+        "microsoft_ads_client_id": _env("CUECAST_MICROSOFT_ADS_CLIENT_ID", client),
+        "microsoft_ads_client_secret": _env("CUECAST_MICROSOFT_ADS_CLIENT_SECRET", secret),
+        "microsoft_ads_developer_token": _env(
+            "CUECAST_MICROSOFT_ADS_DEVELOPER_TOKEN",
+            "cuecast-sandbox-developer-token" if sandbox else "",
+        ),
+        "microsoft_ads_oauth_url": pick(
+            "CUECAST_MICROSOFT_ADS_OAUTH_URL",
+            "https://login.microsoftonline.com/common/oauth2/v2.0",
+            f"{s}/msads/oauth",
+        ),
+        "microsoft_ads_campaign_url": pick(
+            "CUECAST_MICROSOFT_ADS_CAMPAIGN_URL",
+            "https://campaign.api.bingads.microsoft.com",
+            f"{s}/msads/campaign",
+        ),
+        "microsoft_ads_reporting_url": pick(
+            "CUECAST_MICROSOFT_ADS_REPORTING_URL",
+            "https://reporting.api.bingads.microsoft.com",
+            f"{s}/msads/reporting",
+        ),
+        "google_ads_client_id": _env("CUECAST_GOOGLE_ADS_CLIENT_ID", client),
+        "google_ads_client_secret": _env("CUECAST_GOOGLE_ADS_CLIENT_SECRET", secret),
+        "google_ads_developer_token": _env("CUECAST_GOOGLE_ADS_DEVELOPER_TOKEN", ""),
+        "google_ads_oauth_url": pick(
+            "CUECAST_GOOGLE_ADS_OAUTH_URL",
+            "https://accounts.google.com/o/oauth2/v2/auth",
+            f"{s}/googleads/oauth/authorize",
+        ),
+        "google_ads_token_url": pick(
+            "CUECAST_GOOGLE_ADS_TOKEN_URL",
+            "https://oauth2.googleapis.com/token",
+            f"{s}/googleads/oauth/token",
+        ),
+        "google_ads_api_url": pick(
+            "CUECAST_GOOGLE_ADS_API_URL", "https://googleads.googleapis.com", f"{s}/googleads"
+        ),
+        "google_ads_api_version": _env("CUECAST_GOOGLE_ADS_API_VERSION", "v22"),
+        "meta_ads_graph_version": _env("CUECAST_META_ADS_GRAPH_VERSION", "v25.0"),
     }
 
 

@@ -109,6 +109,21 @@ def media_upload_path(instance: Media, filename: str) -> str:
     return f"uploads/{uuid.uuid4().hex}.{suffix[:8]}"
 
 
+class TargetEvent(models.Model):
+    """A target's history: every move, hold and release, with its cause ("campaign ended 2 days
+    later (sync)")."""
+
+    target = models.ForeignKey("Target", on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16)  # moved | held | released
+    cause = models.CharField(max_length=300)
+    from_due = models.DateTimeField(null=True, blank=True)
+    to_due = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
 class Media(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media")
     file = models.FileField(upload_to=media_upload_path)
