@@ -73,6 +73,7 @@ class Config:
     microsoft_ads_oauth_url: str  # https://login.microsoftonline.com/common/oauth2/v2.0
     microsoft_ads_campaign_url: str  # https://campaign.api.bingads.microsoft.com
     microsoft_ads_reporting_url: str  # https://reporting.api.bingads.microsoft.com
+    microsoft_ads_customer_url: str  # https://clientcenter.api.bingads.microsoft.com
     google_ads_client_id: str
     google_ads_client_secret: str
     google_ads_developer_token: str
@@ -191,6 +192,11 @@ def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
             "CUECAST_MICROSOFT_ADS_REPORTING_URL",
             "https://reporting.api.bingads.microsoft.com",
             f"{s}/msads/reporting",
+        ),
+        "microsoft_ads_customer_url": pick(
+            "CUECAST_MICROSOFT_ADS_CUSTOMER_URL",
+            "https://clientcenter.api.bingads.microsoft.com",
+            f"{s}/msads/clientcenter",
         ),
         "google_ads_client_id": _env("CUECAST_GOOGLE_ADS_CLIENT_ID", client),
         "google_ads_client_secret": _env("CUECAST_GOOGLE_ADS_CLIENT_SECRET", secret),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sandbox.bluesky import BlueskyNetwork
 from sandbox.common.network import Network
 from sandbox.facebook import FacebookNetwork
+from sandbox.googleads import GoogleAdsNetwork
 from sandbox.instagram import InstagramNetwork
 from sandbox.linkedin import LinkedInNetwork
 from sandbox.mastodon import MastodonNetwork
+from sandbox.msads import MsadsNetwork
 from sandbox.threads import ThreadsNetwork
 from sandbox.x import XNetwork
 
@@ -21,5 +23,7 @@ NETWORKS: dict[str, Network] = {
         ThreadsNetwork(),
         BlueskyNetwork(),
         LinkedInNetwork(),
+        GoogleAdsNetwork(),
+        MsadsNetwork(),
     )
 }

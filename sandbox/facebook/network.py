@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 
 from sandbox.common.network import Call, Endpoint
 from sandbox.common.tokens import Token, TokenStore
-from sandbox.facebook import api, oauth
+from sandbox.facebook import ads, ads_control, api, oauth
 from sandbox.facebook.state import (
     APP_ID,
     APP_SECRET,
@@ -87,14 +87,23 @@ class FacebookNetwork(GraphNetwork):
             Endpoint("GET", f"{V}/oauth/access_token", oauth.access_token, auth="none"),
             Endpoint("POST", f"{V}/oauth/access_token", oauth.access_token, auth="none"),
             Endpoint("GET", "/oauth/access_token", oauth.access_token, auth="none"),
+            # Marketing API (ads.py); before the generic /{id} routes
+            Endpoint("GET", f"{V}/{{id}}/adaccounts", ads.adaccounts),
+            Endpoint("GET", f"{V}/act_{{account}}", ads.get_account),
+            Endpoint("GET", f"{V}/act_{{account}}/campaigns", ads.campaigns),
+            Endpoint("GET", f"{V}/act_{{account}}/adsets", ads.account_adsets),
+            Endpoint("GET", f"{V}/act_{{account}}/insights", ads.account_insights),
+            Endpoint("POST", f"{V}/act_{{account}}/insights", ads.create_report_run),
+            Endpoint("GET", f"{V}/{{id}}/adsets", ads.campaign_adsets),
             Endpoint("GET", f"{V}/{{id}}/accounts", api.accounts, scopes=READ),
             Endpoint("POST", f"{V}/{{id}}/feed", api.create_feed, scopes=PUBLISH, creates=True),
             Endpoint("GET", f"{V}/{{id}}/feed", api.list_posts),
             Endpoint("GET", f"{V}/{{id}}/posts", api.list_posts),
             Endpoint("GET", f"{V}/{{id}}/published_posts", api.list_posts),
             Endpoint("POST", f"{V}/{{id}}/photos", api.create_photo, scopes=PUBLISH, creates=True),
-            Endpoint("GET", f"{V}/{{id}}/insights", api.insights, scopes=("read_insights",)),
-            Endpoint("GET", f"{V}/{{id}}", api.get_object),
+            # post insights need read_insights; report runs and campaigns need an ads scope
+            Endpoint("GET", f"{V}/{{id}}/insights", ads.insights_or(api.insights, "read_insights")),
+            Endpoint("GET", f"{V}/{{id}}", ads.get_object_or(api.get_object)),
             Endpoint("DELETE", f"{V}/{{id}}", api.delete_object, scopes=PUBLISH),
         ]
 
@@ -132,10 +141,14 @@ class FacebookNetwork(GraphNetwork):
 
     # --- misbehaviour ------------------------------------------------------------------------
     def rate_limited(self, call: Call) -> Response:
+        if getattr(call.request.state, "ads_throttle", None) is not None:
+            return ads.throttled(call)
         code = int(getattr(call.request.state, "throttle_code", 4))
         return throttled(code, _fs(call.sandbox).config.throttle_status)
 
     def rate_limit(self, call: Call, burst: bool) -> bool:
+        if call.principal is not None and ads.is_ads_call(call):
+            return ads.rate_limit(call, burst)
         return meta_rate_limit(call, burst, _fs(call.sandbox), "pages")
 
     # --- control API -------------------------------------------------------------------------
@@ -169,6 +182,7 @@ class FacebookNetwork(GraphNetwork):
             "page_access_token": page_tokens[page.id].value,
             "access_token": page_tokens[page.id].value,
             "instagram_business_account": page.instagram_business_account,
+            "ad_accounts": ads_control.user_ad_accounts(fs.ads, user.id),
             "pages": [
                 {
                     "id": p.id,
@@ -181,6 +195,8 @@ class FacebookNetwork(GraphNetwork):
         }
 
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        if post_id in _fs(sandbox).ads.campaigns:  # an ad campaign: daily insights rows
+            return ads_control.set_daily_metrics(_fs(sandbox).ads, post_id, metrics)
         post = _fs(sandbox).posts.get(post_id)
         if post is None:
             raise LookupError(f"unknown Facebook post {post_id!r}")
@@ -196,9 +212,18 @@ class FacebookNetwork(GraphNetwork):
         return {"id": post.id, "metrics": dict(post.metrics), "counts": dict(post.counts)}
 
     def configure(self, sandbox: SandboxState, changes: dict[str, Any]) -> dict[str, Any]:
-        config = _fs(sandbox).config
-        set_config(config, changes, "Facebook")
-        return config.to_json()
+        fs = _fs(sandbox)
+        changes = dict(changes)
+        campaigns = changes.pop("ad_campaigns", None)
+        adsets = changes.pop("ad_sets", None)
+        set_config(fs.config, changes, "Facebook")
+        result = fs.config.to_json()
+        now = sandbox.now()
+        if campaigns is not None:
+            result["ad_campaigns"] = ads_control.change_campaigns(fs.ads, campaigns, now)
+        if adsets is not None:
+            result["ad_sets"] = ads_control.change_adsets(fs.ads, adsets, now)
+        return result
 
     def describe(self, sandbox: SandboxState) -> dict[str, Any]:
         fs = _fs(sandbox)
@@ -219,6 +244,13 @@ class FacebookNetwork(GraphNetwork):
                     "instagram_business_account": p.instagram_business_account,
                 }
                 for p in fs.pages.values()
+            ],
+            "ad_accounts": [
+                {
+                    **ads_control.account_summary(a),
+                    "users": [fs.users[u].username for u in a.users if u in fs.users],
+                }
+                for a in fs.ads.accounts.values()
             ],
             "config": fs.config.to_json(),
         }

@@ -42,6 +42,7 @@ label{{display:block;margin:.4rem 0}} button{{padding:.5rem 1.2rem;margin-right:
 <fieldset><legend>Which Pages do you want {app} to access?</legend>
 {pages}
 </fieldset>
+{ad_accounts}
 {hidden}
 <p><button type="submit" name="decision" value="authorize" id="authorize">Continue</button>
 <button type="submit" name="decision" value="cancel" id="cancel">Cancel</button></p>
@@ -67,6 +68,25 @@ def _dialog_problem(params: dict[str, str]) -> str | None:
     return None
 
 
+def _ad_accounts_html(fs: FacebookState, scopes: tuple[str, ...]) -> str:
+    """With ads_read or ads_management asked for, the dialog lists the ad accounts it shares
+    (every ad account the chosen user has a role on)."""
+    if not {"ads_read", "ads_management"} & set(scopes):
+        return ""
+    rows = "\n".join(
+        f'<li class="ad-account" data-id="{escape(a.id)}">{escape(a.name)} '
+        f"<span class='muted'>({escape(a.id)}, {escape(a.currency)}, "
+        f"{escape(a.timezone_name)}; of "
+        f"{escape(', '.join(fs.users[u].username for u in a.users if u in fs.users))})"
+        "</span></li>"
+        for a in fs.ads.accounts.values()
+    )
+    return (
+        "<fieldset><legend>Ad accounts (ads_read: view performance and campaigns)</legend>"
+        f"<ul>{rows}</ul></fieldset>"
+    )
+
+
 async def dialog(call: Call) -> Response:
     params = dict(call.request.query_params)
     problem = _dialog_problem(params)
@@ -85,6 +105,7 @@ async def dialog(call: Call) -> Response:
             "</span></label>"
             for p in fs.pages.values()
         )
+        ad_accounts = _ad_accounts_html(fs, split_scopes(params.get("scope", "")))
     hidden = "\n".join(
         f'<input type="hidden" name="{k}" value="{escape(params[k])}">'
         for k in FIELDS
@@ -96,6 +117,7 @@ async def dialog(call: Call) -> Response:
         action=escape(call.request.url.path),
         users=users,
         pages=pages,
+        ad_accounts=ad_accounts,
         hidden=hidden,
     )
     return HTMLResponse(html)

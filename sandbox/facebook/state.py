@@ -8,6 +8,7 @@ from typing import Any
 
 from sandbox.common.ids import Snowflake
 from sandbox.common.tokens import TokenStore
+from sandbox.facebook.ads_state import AdsState, seed_ads
 from sandbox.meta.graph import UsageConfig, UsageMeter
 
 APP_ID = "900000000000001"
@@ -27,6 +28,8 @@ DEFAULT_SCOPES = (
     "instagram_content_publish",
     "instagram_manage_insights",
     "business_management",
+    "ads_read",
+    "ads_management",
 )
 
 # Post insights (developers.facebook.com/docs/graph-api/reference/insights, platform_apis.md §3.4)
@@ -115,6 +118,12 @@ class FacebookConfig:
     usage_window_seconds: float = 3600.0
     max_message_length: int = 63206
     media_fetch_timeout: float = 5.0
+    # Marketing API (sandbox/facebook/ads.py)
+    ads_call_budget: int = 1000  # calls per usage window per ad account and BUC type = 100 %
+    ads_throttle_code: int = 0  # 0: 80000 (ads_insights) / 80004 (ads_management); or 17, 613, 4
+    ads_report_polls: int = 2  # polls of a report run before it completes
+    ads_report_fail: bool = False  # report runs end in "Job Failed" (-2 / 2490547)
+    insights_max_rows: int = 5000  # a sync insights call with more rows: error 100 / 1487534
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -140,6 +149,7 @@ class FacebookState:
     photos: dict[str, Photo] = field(default_factory=dict)
     usage: UsageMeter = field(default_factory=UsageMeter)
     ids: Snowflake = field(default_factory=lambda: Snowflake(epoch_ms=0, shift=8))
+    ads: AdsState = field(default_factory=seed_ads)
 
     def user_by_name(self, name: str) -> FbUser | None:
         wanted = name.lstrip("@").lower()

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from sandbox.common.network import Call, Endpoint, Network, bearer
 from sandbox.common.tokens import Token, TokenStore
-from sandbox.linkedin import api, errors, oauth
+from sandbox.linkedin import ads, api, errors, oauth
 from sandbox.linkedin.state import (
     DAY,
     METRICS,
@@ -34,8 +34,10 @@ POST_WRITE = ("w_member_social", "w_organization_social")
 POST_READ = ("r_member_social", "r_organization_social", "w_organization_social")
 DEFAULT_SCOPE = (
     "openid profile email w_member_social w_organization_social r_organization_social "
-    "rw_organization_admin"
+    "rw_organization_admin r_ads r_ads_reporting"
 )
+ADS_READ = ("r_ads", "rw_ads")
+ADS_REPORTING = ("r_ads_reporting",)
 VERSION_RE = re.compile(r"^([0-9]{6})(?:\.[0-9]{2})?$")
 
 
@@ -73,6 +75,20 @@ class LinkedInNetwork(Network):
                 scopes=("rw_organization_admin",),
             ),
             Endpoint("GET", "/rest/socialActions/{urn}", api.social_actions, scopes=POST_READ),
+            # Marketing API (ads.py)
+            Endpoint("GET", "/rest/adAccountUsers", ads.ad_account_users, scopes=ADS_READ),
+            Endpoint("GET", "/rest/adAccounts", ads.search_accounts, scopes=ADS_READ),
+            Endpoint("GET", "/rest/adAccounts/{id}", ads.get_account, scopes=ADS_READ),
+            Endpoint(
+                "GET", "/rest/adAccounts/{id}/adCampaigns", ads.search_campaigns, scopes=ADS_READ
+            ),
+            Endpoint(
+                "GET",
+                "/rest/adAccounts/{id}/adCampaigns/{campaign}",
+                ads.get_campaign,
+                scopes=ADS_READ,
+            ),
+            Endpoint("GET", "/rest/adAnalytics", ads.ad_analytics, scopes=ADS_REPORTING),
         ]
 
     # --- versioned headers: checked before authentication ------------------------------------
@@ -193,11 +209,14 @@ class LinkedInNetwork(Network):
                 "username": member.username,
                 "client_id": client.client_id,
                 "organizations": li.admin_urns(member),
+                "ad_accounts": ads.member_ad_accounts(li.ads, member.urn),
             }
         )
         return result
 
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        if ads.campaign_id(post_id) in _li(sandbox).ads.campaigns:  # daily adAnalytics rows
+            return ads.set_daily_metrics(_li(sandbox).ads, post_id, metrics)
         post = _li(sandbox).posts.get(post_id)
         if post is None:
             raise LookupError(f"unknown post {post_id!r} (use the URN from x-restli-id)")
@@ -209,6 +228,8 @@ class LinkedInNetwork(Network):
 
     def configure(self, sandbox: SandboxState, changes: dict[str, Any]) -> dict[str, Any]:
         config = _li(sandbox).config
+        changes = dict(changes)
+        campaigns = changes.pop("ad_campaigns", None)
         for key, value in changes.items():
             if key in ("member_daily_limits", "app_daily_limits"):
                 if not isinstance(value, dict):
@@ -227,13 +248,19 @@ class LinkedInNetwork(Network):
                 "max_multi_images",
                 "default_member_daily_limit",
                 "default_app_daily_limit",
+                "analytics_max_fields",
+                "analytics_max_elements",
             ):
                 setattr(config, key, int(value))
             elif key in ("duplicate_window_seconds", "image_processing_seconds"):
                 setattr(config, key, float(value))
             else:
                 raise ValueError(f"unknown LinkedIn setting {key!r}")
-        return config.to_json()
+        result = config.to_json()
+        if campaigns is not None:
+            li = _li(sandbox)
+            result["ad_campaigns"] = ads.change_campaigns(li.ads, campaigns, sandbox.now())
+        return result
 
     def describe(self, sandbox: SandboxState) -> dict[str, Any]:
         li = _li(sandbox)
@@ -261,6 +288,10 @@ class LinkedInNetwork(Network):
             "organizations": [
                 {"urn": o.urn, "name": o.name, "vanity_name": o.vanity_name}
                 for o in li.organizations.values()
+            ],
+            "ad_accounts": [
+                {**ads.account_json(a), "urn": a.urn, "roles": dict(a.roles)}
+                for a in li.ads.accounts.values()
             ],
             "config": li.config.to_json(),
         }

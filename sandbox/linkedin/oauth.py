@@ -35,6 +35,9 @@ KNOWN_SCOPES = frozenset(
         "rw_organization_admin",
         "r_organization_admin",
         "r_basicprofile",
+        "r_ads",
+        "r_ads_reporting",
+        "rw_ads",
     ]
 )
 BAD_CODE = (

@@ -8,6 +8,7 @@ from typing import Any
 from sandbox.common.ids import Snowflake
 from sandbox.common.ratelimit import RateLimiter
 from sandbox.common.tokens import TokenStore
+from sandbox.linkedin.ads_state import LinkedInAds, seed_ads
 
 PARTNER_CLIENT_ID = "cuecast-sandbox"
 PARTNER_CLIENT_SECRET = "cuecast-sandbox-secret"
@@ -132,6 +133,8 @@ class LinkedInConfig:
     default_app_daily_limit: int = DEFAULT_APP_DAILY
     member_daily_limits: dict[str, int] = field(default_factory=lambda: dict(MEMBER_DAILY_LIMITS))
     app_daily_limits: dict[str, int] = field(default_factory=dict)
+    analytics_max_fields: int = 20  # adAnalytics rejects more fields than this
+    analytics_max_elements: int = 15000  # adAnalytics silently cuts its elements here
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -153,6 +156,7 @@ class LinkedInState:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     # LinkedIn activity ids carry the millisecond timestamp in their top bits (ms << 22)
     ids: Snowflake = field(default_factory=lambda: Snowflake(epoch_ms=0, shift=22))
+    ads: LinkedInAds = field(default_factory=seed_ads)
 
     def member(self, key: str) -> Member | None:
         wanted = key.strip().lstrip("@")
