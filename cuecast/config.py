@@ -214,7 +214,9 @@ def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
         "google_ads_api_url": pick(
             "CUECAST_GOOGLE_ADS_API_URL", "https://googleads.googleapis.com", f"{s}/googleads"
         ),
-        "google_ads_api_version": _env("CUECAST_GOOGLE_ADS_API_VERSION", "v26"),  # v22 sunset 2026-10-07
+        "google_ads_api_version": _env(
+            "CUECAST_GOOGLE_ADS_API_VERSION", "v26"
+        ),  # v22 sunset 2026-10-07
         "meta_ads_graph_version": _env("CUECAST_META_ADS_GRAPH_VERSION", "v25.0"),
     }
 

@@ -26,11 +26,18 @@ def require(condition: bool, reason: str) -> None:
 
 
 def _point_at_sandbox(url: str) -> None:
+    os.environ["CUECAST_SANDBOX_URL"] = url
+    clear_config_caches()
+
+
+def clear_config_caches() -> None:
+    """Everything built from the configuration once: rebuild it after a setting changes."""
+    from cuecast.campaigns.sources import registry as ad_sources
     from cuecast.networks import registry
 
-    os.environ["CUECAST_SANDBOX_URL"] = url
     config.load.cache_clear()
     registry.networks.cache_clear()
+    ad_sources.sources.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +52,7 @@ def sandbox_server() -> Iterator[Any]:
         os.environ.pop("CUECAST_SANDBOX_URL", None)
     else:
         os.environ["CUECAST_SANDBOX_URL"] = previous
-    config.load.cache_clear()
+    clear_config_caches()
 
 
 @pytest.fixture

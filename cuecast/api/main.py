@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from cuecast.api import campaigns, channels, errors, posts
+from cuecast.api import ad_platforms, campaigns, channels, errors, posts
 from cuecast.api.auth import ApiKeyAuth
 from cuecast.api.docs import OfflineDocs
 
@@ -36,4 +36,7 @@ api = CuecastAPI(
 errors.install(api)
 api.add_router("/channels", channels.router)
 api.add_router("/campaigns", campaigns.router)
+api.add_router("/campaigns", ad_platforms.campaign_router)  # cues, timeline, paid metrics
+api.add_router("/ad-accounts", ad_platforms.accounts_router)
+api.add_router("/imports", ad_platforms.imports_router)
 api.add_router("/posts", posts.router)

@@ -1,4 +1,7 @@
-"""Write paths for campaigns (edited by hand until ad-platform sync lands)."""
+"""Write paths for campaigns: entered by hand, and ad accounts connected for sync.
+
+Syncing itself lives in `cuecast.campaigns.sync`, imports in `cuecast.campaigns.imports`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cuecast.accounts.permissions import Action
 from cuecast.accounts.services import Actor, audit
-from cuecast.campaigns.models import Campaign, CampaignStatus
+from cuecast.campaigns.models import AdAccount, Campaign, CampaignStatus
+from cuecast.networks.base import ConnectedAccount
 from cuecast.posts import scheduling
 from cuecast.posts.services import FieldError, ValidationFailed
 
@@ -86,3 +91,57 @@ def update_campaign(actor: Actor, campaign: Campaign, spec: CampaignSpec) -> Cam
     moved = reschedule_cued_targets(campaign)
     audit(actor, "campaign.updated", campaign, before=before, moved_targets=moved)
     return campaign
+
+
+@transaction.atomic
+def connect_ad_accounts(
+    actor: Actor, platform: str, accounts: list[ConnectedAccount]
+) -> list[AdAccount]:
+    """Store the ad accounts one OAuth consent granted (the web flow's `finish_all`), in order.
+
+    Needs MANAGE_CAMPAIGNS. `platform` is a registry key (microsoft, google, meta, linkedin_ads);
+    an unknown one is refused (ValidationFailed on "platform") before anything is written.
+    Reconnecting an account the workspace already has updates its row in place (its campaigns,
+    cues and metrics stay): name, credentials (encrypted at rest; a refresh token the platform did
+    not send again is kept), settings (merged), token expiry; it is marked connected, its errors
+    are cleared, and it becomes due for a sync at once. One audit event per account
+    ("ad_account.connected" or "ad_account.reconnected"), never with secrets.
+    """
+    from cuecast.campaigns.sources import registry
+
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    try:
+        registry.get(platform)
+    except registry.UnknownSource as exc:
+        raise ValidationFailed([FieldError("platform", str(exc.args[0]))]) from None
+    now = timezone.now()
+    stored: list[AdAccount] = []
+    for account in accounts:
+        row, created = AdAccount.objects.select_for_update().get_or_create(
+            workspace=actor.workspace,
+            platform=platform,
+            external_id=account.external_id,
+            defaults={"name": account.display_name[:200]},
+        )
+        row.name = (account.display_name or account.handle or account.external_id)[:200]
+        row.credentials = {**row.credentials, **account.credentials}
+        row.settings = {
+            **{k: v for k, v in row.settings.items() if k != "sync_failures"},
+            **account.settings,
+        }
+        row.token_expires_at = account.token_expires_at
+        row.connected = True
+        row.status_reason = ""
+        row.sync_error = ""
+        row.next_sync_at = now
+        row.save()
+        audit(
+            actor,
+            "ad_account.connected" if created else "ad_account.reconnected",
+            row,
+            platform=platform,
+            external_id=row.external_id,
+            name=row.name,
+        )
+        stored.append(row)
+    return stored

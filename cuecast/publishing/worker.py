@@ -11,6 +11,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from cuecast import config
+from cuecast.campaigns import sync as campaign_sync
 from cuecast.publishing import dispatcher
 
 log = logging.getLogger("cuecast.worker")
@@ -41,6 +42,7 @@ def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = 
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
             dispatcher.recover_expired_leases()
             dispatcher.release_due_holds()
+            campaign_sync.sync_due()  # ad accounts whose next_sync_at has come (leased)
             busy = dispatcher.run_once(worker=worker_id) + dispatcher.reconcile_once(
                 worker=worker_id
             )

@@ -22,6 +22,14 @@ EXPECTED = {
     ("get", "/api/v1/posts/{post_id}"),
     ("post", "/api/v1/posts/{post_id}/cancel"),
     ("post", "/api/v1/posts/{post_id}/approve"),
+    ("get", "/api/v1/campaigns/{campaign_id}/cues"),
+    ("get", "/api/v1/campaigns/{campaign_id}/timeline"),
+    ("get", "/api/v1/campaigns/{campaign_id}/paid-metrics"),
+    ("get", "/api/v1/ad-accounts"),
+    ("get", "/api/v1/ad-accounts/{account_id}"),
+    ("post", "/api/v1/ad-accounts/{account_id}/sync"),
+    ("post", "/api/v1/imports/preview"),
+    ("post", "/api/v1/imports"),
 }
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import clear_config_caches, require
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,20 +39,16 @@ def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def public_url(live_server: Any, sandbox: Any) -> Iterator[str]:
     """OAuth redirect URIs must come back to the live server, not the configured default."""
-    from cuecast import config
-    from cuecast.networks import registry
 
     previous = os.environ.get("CUECAST_PUBLIC_URL")
     os.environ["CUECAST_PUBLIC_URL"] = live_server.url
-    config.load.cache_clear()
-    registry.networks.cache_clear()
+    clear_config_caches()
     yield live_server.url
     if previous is None:
         os.environ.pop("CUECAST_PUBLIC_URL", None)
     else:
         os.environ["CUECAST_PUBLIC_URL"] = previous
-    config.load.cache_clear()
-    registry.networks.cache_clear()
+    clear_config_caches()
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def _render(request: HttpRequest, member: Member, form: ComposeForm) -> HttpResp
 def compose(request: HttpRequest, slug: str) -> HttpResponse:
     member = get_member(request, slug)
     if request.method != "POST":
-        return _render(request, member, ComposeForm(member.workspace))
+        return _render(request, member, ComposeForm(member.workspace, initial=_presets(request)))
     form = ComposeForm(member.workspace, data=request.POST, files=request.FILES)
     valid = form.is_valid()
     media: Media | None = None
@@ -115,6 +115,14 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     if media is not None:  # rolled back: the stored file goes too
         media.file.delete(save=False)
     return _render(request, member, form)
+
+
+# Fields a link may preset (the campaign page's "Write a post for this cue").
+PRESETS = ("when", "campaign", "cue_event", "cue_direction", "cue_days", "cue_hours", "cue_time")
+
+
+def _presets(request: HttpRequest) -> dict[str, str]:
+    return {name: request.GET[name] for name in PRESETS if request.GET.get(name)}
 
 
 def _upload(member: Member, form: ComposeForm) -> Media | None:
