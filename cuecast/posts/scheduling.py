@@ -68,6 +68,7 @@ class Cue:
     offset: timedelta
     tz_name: str
     at_time: time | None = None
+    is_end: bool = False  # the cue is the campaign's end
 
 
 def resolve_cue(cue: Cue) -> datetime:
@@ -76,7 +77,12 @@ def resolve_cue(cue: Cue) -> datetime:
     event_local = cue.event_at.astimezone(tz).replace(tzinfo=None)
     if cue.at_time is not None:
         # "2 days before the end at 09:00": move the date by whole days, then take that local time.
-        day: date = (event_local + _whole_days(cue.offset)).date()
+        base_day: date = event_local.date()
+        if cue.is_end and event_local.time() == time(0):
+            # An end at midnight closes the day before it (a campaign that "ends 20 Dec" runs to
+            # 21 Dec 00:00): days before the end count from that last day, as a marketer reads it.
+            base_day -= timedelta(days=1)
+        day = base_day + _whole_days(cue.offset)
         return localize(datetime.combine(day, cue.at_time), cue.tz_name)
     return localize(event_local + cue.offset, cue.tz_name)
 

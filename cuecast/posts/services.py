@@ -110,6 +110,7 @@ def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campai
         offset=spec.cue_offset,
         tz_name=spec.tz or campaign.timezone,
         at_time=spec.cue_time,
+        is_end=spec.cue_event == "end",
     )
     return scheduling.resolve_cue(cue), campaign
 
@@ -443,6 +444,7 @@ def reschedule_cued_targets(campaign: Campaign) -> int:
                 offset=schedule.cue_offset or timedelta(0),
                 tz_name=schedule.timezone or campaign.timezone,
                 at_time=schedule.cue_time,
+                is_end=schedule.cue_event == "end",
             )
         )
         moved += (

@@ -39,19 +39,12 @@ def _expected(start: date, end: date) -> tuple[datetime, datetime]:
     """Both posts' due times for a flight of Berlin days `start` … `end`, computed from the
     campaign as stored (start 00:00, a date-only end is the end of that day)."""
     from cuecast.campaigns.models import Campaign
-    from cuecast.posts import scheduling
 
     campaign = Campaign.objects.get(external_id=CAMPAIGN_ID)
     assert campaign.starts_at == datetime.combine(start, time(0), BERLIN)
     assert campaign.ends_at == datetime.combine(end + timedelta(days=1), time(0), BERLIN)
-    before_end = scheduling.resolve_cue(
-        scheduling.Cue(
-            event_at=campaign.ends_at,
-            offset=-timedelta(days=2),
-            tz_name="Europe/Berlin",
-            at_time=time(10, 0),
-        )
-    )
+    # "2 days before it ends at 10:00": two days before the flight's LAST day, at 10:00 Berlin.
+    before_end = datetime.combine(end - timedelta(days=2), time(10, 0), BERLIN)
     return campaign.starts_at, before_end
 
 
@@ -164,7 +157,8 @@ def test_posts_follow_a_synced_microsoft_campaign(
     assert len(start_targets) == len(end_targets) == 2
     _assert_due(start_targets, starts)
     _assert_due(end_targets, before_end)
-    assert before_end == datetime.combine(end - timedelta(days=1), time(10), BERLIN)
+    # Two days before the last day of the flight, at 10:00 Berlin.
+    assert before_end == datetime.combine(end - timedelta(days=2), time(10), BERLIN)
 
     page.goto(campaign_url)
     posts = page.locator("table.campaign-posts")

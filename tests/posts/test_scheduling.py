@@ -87,3 +87,20 @@ def test_one_day_before_the_start_keeps_the_hour_across_the_spring_change() -> N
 def test_when_the_campaign_starts_is_the_start_itself() -> None:
     start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     assert resolve_cue(Cue(start, timedelta(0), "America/New_York")) == start
+
+
+def test_days_before_a_date_only_end_count_from_the_last_day() -> None:
+    # A campaign that "ends 20 Dec" is stored as ending 21 Dec 00:00 Berlin (the close of the 20th).
+    end = datetime(2026, 12, 20, 23, 0, tzinfo=UTC)  # 21 Dec 00:00 CET
+    two_days_before = Cue(end, -timedelta(days=2), "Europe/Berlin", time(10, 0), is_end=True)
+    assert resolve_cue(two_days_before) == datetime(2026, 12, 18, 9, 0, tzinfo=UTC)  # 18 Dec 10:00
+    on_the_last_day = Cue(end, timedelta(0), "Europe/Berlin", time(10, 0), is_end=True)
+    assert resolve_cue(on_the_last_day) == datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
+    # A start at midnight is that day itself, and an end with a time of day keeps its own day.
+    assert resolve_cue(Cue(end, timedelta(0), "Europe/Berlin", time(10, 0))) == datetime(
+        2026, 12, 21, 9, 0, tzinfo=UTC
+    )
+    evening_end = datetime(2026, 12, 20, 17, 0, tzinfo=UTC)  # 20 Dec 18:00 CET
+    assert resolve_cue(
+        Cue(evening_end, -timedelta(days=2), "Europe/Berlin", time(10, 0), is_end=True)
+    ) == datetime(2026, 12, 18, 9, 0, tzinfo=UTC)
