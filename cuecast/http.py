@@ -79,8 +79,15 @@ async def _log_request(request: httpx.Request) -> None:
 
 async def _log_response(response: httpx.Response) -> None:
     request = response.request
-    log.info(
-        "← %s %s%s %s", request.method, request.url.host, request.url.path, response.status_code
+    # Refusals are worth a line at the default level; every successful call is not.
+    level = logging.INFO if response.status_code >= 400 else logging.DEBUG
+    log.log(
+        level,
+        "← %s %s%s %s",
+        request.method,
+        request.url.host,
+        request.url.path,
+        response.status_code,
     )
 
 
