@@ -57,7 +57,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    worker.run_forever(stop)
+    worker.run_all(stop)
     return 0
 
 
@@ -174,7 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     stop_worker = threading.Event()
     worker_thread = threading.Thread(
-        target=worker.run_forever, args=(stop_worker,), name="worker", daemon=True
+        target=worker.run_all, args=(stop_worker,), name="worker", daemon=True
     )
     worker_thread.start()
     print(f"\n  Cuecast is running at {settings.public_url}/")

@@ -42,7 +42,6 @@ def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = 
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
             dispatcher.recover_expired_leases()
             dispatcher.release_due_holds()
-            campaign_sync.sync_due()  # ad accounts whose next_sync_at has come (leased)
             busy = dispatcher.run_once(worker=worker_id) + dispatcher.reconcile_once(
                 worker=worker_id
             )
@@ -54,3 +53,35 @@ def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = 
         if not busy:
             stop.wait(poll)
     log.info("worker %s stopped", worker_id)
+
+
+# Ad accounts are due every half hour at most: a few seconds of polling delay cost nothing.
+SYNC_POLL_SECONDS = 5.0
+
+
+def run_campaign_sync_forever(stop: threading.Event) -> None:
+    """Campaign syncs in a loop of their own: an ad platform's slow report (Microsoft's can take
+    minutes) must never hold up a post that is due."""
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            busy = campaign_sync.sync_due()  # ad accounts whose next_sync_at has come (leased)
+        except Exception:
+            log.exception("campaign sync round failed")
+            busy = 0
+        if not busy:
+            stop.wait(SYNC_POLL_SECONDS)
+
+
+def run_all(stop: threading.Event | None = None, *, worker_id: str | None = None) -> None:
+    """What `cuecast worker` runs: publishing in this thread, campaign syncs in another."""
+    stop = stop or threading.Event()
+    syncing = threading.Thread(
+        target=run_campaign_sync_forever, args=(stop,), name="campaign-sync", daemon=True
+    )
+    syncing.start()
+    try:
+        run_forever(stop, worker_id=worker_id)
+    finally:
+        stop.set()
+        syncing.join(timeout=30)

@@ -36,3 +36,40 @@ def test_run_forever_polls_until_stopped(transactional_db, caplog) -> None:
         "worker w-test started",
         "worker w-test stopped",
     ]
+
+
+def test_a_slow_campaign_sync_does_not_hold_up_publishing(transactional_db, monkeypatch) -> None:
+    """Syncs run in their own thread: while one hangs, the publishing loop keeps going."""
+    from cuecast.campaigns import sync as campaign_sync
+    from cuecast.publishing import dispatcher
+
+    sync_started, release_sync = threading.Event(), threading.Event()
+    rounds: list[int] = []
+
+    def slow_sync(now=None) -> int:
+        sync_started.set()
+        release_sync.wait(10)  # an ad platform's report that takes its time
+        return 0
+
+    def counting_run_once(now=None, *, worker=None, limit=None) -> int:
+        rounds.append(1)
+        return 0
+
+    monkeypatch.setattr(campaign_sync, "sync_due", slow_sync)
+    monkeypatch.setattr(dispatcher, "run_once", counting_run_once)
+    monkeypatch.setenv("CUECAST_WORKER_POLL_SECONDS", "0.01")
+    worker.config.load.cache_clear()
+    stop = threading.Event()
+    runner = threading.Thread(target=worker.run_all, args=(stop,), kwargs={"worker_id": "w"})
+    runner.start()
+    try:
+        assert sync_started.wait(5)
+        deadline = threading.Event()
+        deadline.wait(0.5)
+        assert len(rounds) >= 3, "publishing waited for the slow sync"
+    finally:
+        release_sync.set()
+        stop.set()
+        runner.join(10)
+        worker.config.load.cache_clear()
+    assert not runner.is_alive()
