@@ -236,10 +236,10 @@ def test_the_campaign_page_shows_the_flight_cues_posts_and_paid_metrics(
         f"?when=cue&amp;campaign={campaign.pk}&amp;cue_event=start"
     )
     assert start_link in html and "cue_event=end" in html
-    # The post on the timeline and in the list, at 10:00 Berlin two days before the end (20 Dec
-    # 23:00 UTC is 21 Dec 00:00 in Berlin).
+    # The post on the timeline and in the list, at 10:00 Berlin two days before the last day.
     assert f'href="/w/acme/posts/{post.pk}/"' in html and "tl-post-scheduled" in html
-    assert 'datetime="2030-12-19T10:00:00+01:00"' in html
+    # The flight ends 21 Dec 00:00 Berlin, so its last day is 20 Dec: two days before is 18 Dec.
+    assert 'datetime="2030-12-18T10:00:00+01:00"' in html
     assert "2 days before the end at 10:00 (Europe/Berlin)" in html
     # Paid metrics per day, exact to the cent and beyond, with a totals row.
     assert "12.34 EUR" in html and "1,000.005 EUR" in html
