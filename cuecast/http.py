@@ -11,6 +11,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -70,15 +75,85 @@ def check_user_url(url: str) -> str:
     return url
 
 
+@dataclass
+class CallRecord:
+    """One outbound call, as the call ledger and the rate budgets see it. `status` stays 0 when no
+    answer came (timeout, connection refused): the call still counts, the network may have seen it."""
+
+    method: str
+    host: str
+    path: str
+    started_at: datetime
+    status: int = 0
+    # The answer's rate-limit and usage headers only (lower-case names); never auth headers.
+    limit_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CallScope:
+    """Who a group of outbound calls is made for. Set with `call_scope()` around the work; every
+    call made through this module's clients inside it (in the same task) is recorded here."""
+
+    network: str
+    purpose: str  # publish | reconcile | refresh | metrics | connect | sync
+    workspace_id: int | None = None
+    channel_id: int | None = None
+    target_id: int | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+
+
+_scope: ContextVar[CallScope | None] = ContextVar("cuecast_call_scope", default=None)
+
+
+@contextmanager
+def call_scope(
+    network: str,
+    purpose: str,
+    *,
+    workspace_id: int | None = None,
+    channel_id: int | None = None,
+    target_id: int | None = None,
+) -> Iterator[CallScope]:
+    """Record the calls made inside the block. Context variables are per asyncio task, so
+    concurrent jobs in one `gather` each see their own scope."""
+    scope = CallScope(network, purpose, workspace_id, channel_id, target_id)
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def current_scope() -> CallScope | None:
+    return _scope.get()
+
+
+def _is_limit_header(name: str) -> bool:
+    return name == "retry-after" or any(
+        word in name for word in ("ratelimit", "rate-limit", "limit-", "usage")
+    )
+
+
 async def _log_request(request: httpx.Request) -> None:
     # The path only: query strings can carry tokens (OAuth codes), and headers always do.
     log.debug(
         "→ %s %s://%s%s", request.method, request.url.scheme, request.url.host, request.url.path
     )
+    scope = _scope.get()
+    if scope is not None:
+        record = CallRecord(request.method, request.url.host, request.url.path, datetime.now(UTC))
+        scope.calls.append(record)
+        request.extensions["cuecast_call"] = record
 
 
 async def _log_response(response: httpx.Response) -> None:
     request = response.request
+    record = request.extensions.get("cuecast_call")
+    if isinstance(record, CallRecord):
+        record.status = response.status_code
+        record.limit_headers = {
+            name: value for name, value in response.headers.items() if _is_limit_header(name)
+        }
     # Refusals are worth a line at the default level; every successful call is not.
     level = logging.INFO if response.status_code >= 400 else logging.DEBUG
     log.log(

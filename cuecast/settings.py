@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "cuecast.campaigns",
     "cuecast.posts",
     "cuecast.publishing",
+    "cuecast.compliance",
     "cuecast.api",
     "cuecast.web",
 ]

@@ -37,6 +37,7 @@ class HoldCause(models.TextChoices):
     QUOTA = "quota", _("Network cap reached")
     ACCESS_TIER = "access_tier", _("API access level lacks publishing")
     CAMPAIGN = "campaign", _("Campaign paused")
+    NETWORK = "network", _("Network switched off by an administrator")
 
 
 # States a target can still leave by itself; the rest are final.
