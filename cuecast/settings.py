@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "cuecast.posts",
     "cuecast.publishing",
     "cuecast.compliance",
+    "cuecast.analytics",
     "cuecast.api",
     "cuecast.web",
 ]
