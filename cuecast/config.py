@@ -88,6 +88,10 @@ class Config:
     worker_concurrency: int
     worker_poll_seconds: float
     worker_lease_seconds: float
+    # How long one network call may take before its outcome counts as unknown (then reconciled).
+    worker_call_timeout_seconds: float
+    # Targets due this soon are claimed ahead and sent at their second, so a burst starts on time.
+    worker_lookahead_seconds: float
     log_level: str
 
 
@@ -272,5 +276,7 @@ def load() -> Config:
         # Longer than the slowest batch of calls, so a live worker never loses its lease; short
         # enough that a dead worker's targets are picked up soon.
         worker_lease_seconds=float(_env("CUECAST_WORKER_LEASE_SECONDS", "120")),
+        worker_call_timeout_seconds=float(_env("CUECAST_WORKER_CALL_TIMEOUT_SECONDS", "20")),
+        worker_lookahead_seconds=float(_env("CUECAST_WORKER_LOOKAHEAD_SECONDS", "2")),
         log_level=_env("CUECAST_LOG_LEVEL", "INFO"),
     )
