@@ -15,11 +15,13 @@ import dataclasses
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,9 +29,10 @@ from django.utils.translation import gettext as _
 
 from cuecast import config, http
 from cuecast.channels.services import store_credentials
+from cuecast.compliance import ledger
 from cuecast.networks import errors, registry
 from cuecast.networks.base import Connection, PublishResult
-from cuecast.posts.models import HoldCause, Target, TargetState
+from cuecast.posts.models import Target, TargetState
 from cuecast.publishing import outcomes
 from cuecast.publishing.jobs import Job, load_jobs
 from cuecast.publishing.models import AttemptKind, AttemptOutcome, PublishAttempt
@@ -48,12 +51,18 @@ def _now(now: datetime | None) -> datetime:
 
 
 def claim(
-    worker: str, now: datetime, limit: int, *, state: TargetState = TargetState.SCHEDULED
+    worker: str,
+    now: datetime,
+    limit: int,
+    *,
+    state: TargetState = TargetState.SCHEDULED,
+    ahead: timedelta = timedelta(0),
 ) -> list[int]:
-    """Lease up to `limit` due targets in `state` to this worker. Several workers may call this at
-    once: on PostgreSQL, SKIP LOCKED hands each row to one of them; SQLite has one writer at a time."""
+    """Lease up to `limit` targets in `state` due by `now + ahead` to this worker. Several workers
+    may call this at once: on PostgreSQL, SKIP LOCKED hands each row to one of them; SQLite has one
+    writer at a time. A target claimed ahead is sent at its own time (`Job.due_at`)."""
     with transaction.atomic():
-        due = Target.objects.filter(state=state, next_attempt_at__lte=now)
+        due = Target.objects.filter(state=state, next_attempt_at__lte=now + ahead)
         if state != TargetState.SCHEDULED:
             # Unconfirmed targets stay unconfirmed while reconciled; the lease alone marks the claim.
             due = due.exclude(lease_expires_at__gt=now)
@@ -66,10 +75,21 @@ def claim(
         Target.objects.filter(pk__in=ids, state=state).update(
             state=new_state,
             lease_owner=worker,
-            lease_expires_at=now + timedelta(seconds=config.load().worker_lease_seconds),
+            lease_expires_at=now + ahead + timedelta(seconds=config.load().worker_lease_seconds),
             updated_at=now,
         )
     return ids
+
+
+def extend_leases(worker: str, target_ids: list[int], now: datetime | None = None) -> int:
+    """Heartbeat: a live worker keeps the leases of the calls it still has in flight, so a slow
+    network never makes a live worker's targets look abandoned."""
+    now = _now(now)
+    return Target.objects.filter(
+        pk__in=target_ids,
+        state__in=[TargetState.PUBLISHING, TargetState.UNCONFIRMED],
+        lease_owner=worker,
+    ).update(lease_expires_at=now + timedelta(seconds=config.load().worker_lease_seconds))
 
 
 @transaction.atomic
@@ -164,20 +184,60 @@ async def _call_with_fresh_credentials(
         return await call(conn, job)
 
 
-async def _run_calls(
-    jobs: list[Job], call: CallFn, now: datetime
-) -> list[PublishResult | BaseException | None]:
-    settings = config.load()
-    limit = asyncio.Semaphore(settings.worker_concurrency)
-    async with http.async_client(max_connections=settings.worker_concurrency) as client:
+def call_timeout() -> httpx.Timeout:
+    seconds = config.load().worker_call_timeout_seconds
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
 
-        async def one(job: Job) -> PublishResult | None:
-            async with limit:
+
+def worker_client() -> httpx.AsyncClient:
+    settings = config.load()
+    return http.async_client(max_connections=settings.worker_concurrency, timeout=call_timeout())
+
+
+@dataclasses.dataclass
+class CallOutcome:
+    """What one job's call came to, with the calls it made (for the ledger and the budgets)."""
+
+    job: Job
+    result: PublishResult | BaseException | None
+    scope: http.CallScope
+    started_at: datetime
+
+
+async def run_job(
+    job: Job, call: CallFn, client: httpx.AsyncClient, limit: asyncio.Semaphore, purpose: str
+) -> CallOutcome:
+    """One job's call, in its own call scope (every request it makes is counted). A job claimed
+    ahead of its time waits for it first."""
+    wait = job.delay - (time.monotonic() - job.claimed_at_monotonic)
+    if wait > 0:
+        await asyncio.sleep(wait)
+    with http.call_scope(
+        job.network,
+        purpose,
+        workspace_id=job.workspace_id,
+        channel_id=job.channel_id,
+        target_id=job.target_id,
+    ) as scope:
+        async with limit:
+            started = timezone.now()
+            try:
                 conn = registry.get(job.network).connect(job.account, client)
                 conn.progress_sink = _progress_sink(job.target_id)
-                return await _call_with_fresh_credentials(job, conn, call, now)
+                result: PublishResult | BaseException | None = await _call_with_fresh_credentials(
+                    job, conn, call, started
+                )
+            except Exception as exc:  # recorded as the job's outcome, never lost
+                result = exc
+    return CallOutcome(job, result, scope, started)
 
-        return await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
+
+async def _run_calls(jobs: list[Job], call: CallFn, purpose: str) -> list[CallOutcome]:
+    limit = asyncio.Semaphore(config.load().worker_concurrency)
+    async with worker_client() as client:
+        return list(
+            await asyncio.gather(*(run_job(job, call, client, limit, purpose) for job in jobs))
+        )
 
 
 async def _publish(conn: Connection, job: Job) -> PublishResult:
@@ -188,44 +248,77 @@ async def _find(conn: Connection, job: Job) -> PublishResult | None:
     return await conn.find_published(job.request)
 
 
+def claim_jobs(
+    worker: str, now: datetime, limit: int, *, ahead: timedelta = timedelta(0)
+) -> list[Job]:
+    """Claim due targets, record an attempt for each (committed before any call), load their jobs."""
+    target_ids = claim(worker, now, limit, ahead=ahead)
+    if not target_ids:
+        return []
+    attempt_ids = record_attempts(target_ids, worker, now, AttemptKind.PUBLISH)
+    jobs = load_jobs(attempt_ids, now)
+    claimed_at = time.monotonic()
+    for job in jobs:
+        job.claimed_at_monotonic = claimed_at
+        if job.due_at is not None and job.due_at > now:
+            job.delay = (job.due_at - now).total_seconds()
+    return jobs
+
+
+def publish_outcome(done: CallOutcome, attempt_count: int, now: datetime) -> outcomes.Outcome:
+    result, job = done.result, done.job
+    if isinstance(result, PublishResult):
+        return outcomes.published(result)
+    if isinstance(result, BaseException):
+        if not isinstance(result, errors.NetworkError):
+            log.error(
+                "target %s: unexpected error while publishing", job.target_id, exc_info=result
+            )
+        return outcomes.classify(result, now=now, attempt_count=attempt_count)
+    # publish never returns None; treat it as a bug, conservatively
+    return outcomes.classify(RuntimeError("no result"), now=now, attempt_count=1)
+
+
+def record_publish_outcomes(done: list[CallOutcome], worker: str) -> set[int]:
+    """Record a batch of publish calls: outcomes, attempts and the calls made, in one transaction."""
+    if not done:
+        return set()
+    now = timezone.now()
+    counts = dict(
+        Target.objects.filter(pk__in=[d.job.target_id for d in done]).values_list(
+            "id", "attempt_count"
+        )
+    )
+    finished = [
+        outcomes.Finished(
+            d.job.target_id,
+            d.job.attempt_id,
+            publish_outcome(d, counts.get(d.job.target_id, 1), now),
+        )
+        for d in done
+    ]
+    with transaction.atomic():
+        changed = outcomes.record_many(finished, worker=worker, now=now)
+        ledger.record_calls(d.scope for d in done)
+    for item in finished:
+        log.info("target %s: %s %s", item.target_id, item.outcome.target_state, item.outcome.reason)
+    return changed
+
+
 def run_once(
     now: datetime | None = None, *, worker: str | None = None, limit: int | None = None
 ) -> int:
     """Publish one batch of due targets. Returns how many were claimed."""
     now = _now(now)
     worker = worker or new_worker_id()
-    target_ids = claim(worker, now, limit or config.load().worker_batch_size)
-    if not target_ids:
+    jobs = claim_jobs(worker, now, limit or config.load().worker_batch_size)
+    if not jobs:
         return 0
-    attempt_ids = record_attempts(target_ids, worker, now, AttemptKind.PUBLISH)
-    jobs = load_jobs(attempt_ids, now)
-    counts = dict(Target.objects.filter(pk__in=target_ids).values_list("id", "attempt_count"))
     # async_to_sync, not asyncio.run: the ORM calls made during the batch (storing refreshed
     # tokens) then run back on this thread, with its database connection.
-    results = async_to_sync(_run_calls)(jobs, _publish, now)
-    finished = max(now, timezone.now())
-    for job, result in zip(jobs, results, strict=True):
-        if isinstance(result, PublishResult):
-            outcome = outcomes.published(result)
-        elif isinstance(result, BaseException):
-            if not isinstance(result, errors.NetworkError):
-                log.error(
-                    "target %s: unexpected error while publishing", job.target_id, exc_info=result
-                )
-            outcome = outcomes.classify(
-                result, now=finished, attempt_count=counts.get(job.target_id, 1)
-            )
-        else:  # publish never returns None; treat it as a bug, conservatively
-            outcome = outcomes.classify(RuntimeError("no result"), now=finished, attempt_count=1)
-        outcomes.record(
-            target_id=job.target_id,
-            attempt_id=job.attempt_id,
-            worker=worker,
-            outcome=outcome,
-            now=finished,
-        )
-        log.info("target %s: %s %s", job.target_id, outcome.target_state, outcome.reason)
-    return len(target_ids)
+    done = async_to_sync(_run_calls)(jobs, _publish, "publish")
+    record_publish_outcomes(done, worker)
+    return len(jobs)
 
 
 def reconcile_once(
@@ -247,19 +340,21 @@ def reconcile_once(
     for job in jobs:  # look for the post since the attempt whose outcome is unknown
         started = first_started.get(job.target_id, now)
         job.request = dataclasses.replace(job.request, attempt_started_at=started)
-    results = async_to_sync(_run_calls)(jobs, _find, now)
+    done = async_to_sync(_run_calls)(jobs, _find, "reconcile")
     finished = max(now, timezone.now())
-    for job, result in zip(jobs, results, strict=True):
-        outcome = _reconcile_outcome(job, result, finished)
-        outcomes.record(
-            target_id=job.target_id,
-            attempt_id=job.attempt_id,
-            worker=worker,
-            outcome=outcome,
-            now=finished,
-            from_state=TargetState.UNCONFIRMED,
-        )
-        log.info("target %s: reconciled → %s", job.target_id, outcome.target_state)
+    with transaction.atomic():
+        for item in done:
+            outcome = _reconcile_outcome(item.job, item.result, finished)
+            outcomes.record(
+                target_id=item.job.target_id,
+                attempt_id=item.job.attempt_id,
+                worker=worker,
+                outcome=outcome,
+                now=finished,
+                from_state=TargetState.UNCONFIRMED,
+            )
+            log.info("target %s: reconciled → %s", item.job.target_id, outcome.target_state)
+        ledger.record_calls(item.scope for item in done)
     return len(target_ids)
 
 
@@ -310,11 +405,12 @@ def _reconcile_outcome(
 
 
 def release_due_holds(now: datetime | None = None) -> int:
-    """Targets held for a cap that has reopened go back to the schedule."""
-    now = _now(now)
-    return Target.objects.filter(
-        state=TargetState.HELD, hold=HoldCause.QUOTA, next_attempt_at__lte=now
-    ).update(state=TargetState.SCHEDULED, hold=HoldCause.NONE, reason="", updated_at=now)
+    """Targets held for a cap that has reopened go back to the schedule (under the workspace's
+    late policy), and scheduled targets of a switched-off network are held. Returns how many
+    changed (cuecast.publishing.holds.release_due)."""
+    from cuecast.publishing import holds
+
+    return holds.release_due(_now(now))
 
 
 def run_until_idle(now: datetime | None = None, *, max_rounds: int = 20) -> int:

@@ -15,10 +15,16 @@ class Job:
     target_id: int
     attempt_id: int
     channel_id: int
+    workspace_id: int
     network: str
     account: Account
     token_expires_at: datetime | None
     request: PublishRequest
+    # When the target was due (for lateness); a target claimed ahead of it waits `delay` seconds
+    # from `claimed_at_monotonic` before its call goes out.
+    due_at: datetime | None = None
+    delay: float = 0.0
+    claimed_at_monotonic: float = 0.0
 
 
 def public_media_url(path: str) -> str:
@@ -53,6 +59,7 @@ def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
                 target_id=target.pk,
                 attempt_id=attempt_ids[target.pk],
                 channel_id=channel.pk,
+                workspace_id=channel.workspace_id,
                 network=channel.network,
                 account=Account(
                     external_id=channel.external_id,
@@ -70,6 +77,7 @@ def load_jobs(attempt_ids: dict[int, int], started_at: datetime) -> list[Job]:
                     progress=dict(target.progress),
                     options=dict(target.options),
                 ),
+                due_at=target.next_attempt_at,
             )
         )
     return jobs

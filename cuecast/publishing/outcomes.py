@@ -118,6 +118,104 @@ def published(result: PublishResult) -> Outcome:
     return Outcome(TargetState.PUBLISHED, AttemptOutcome.PUBLISHED, result=result)
 
 
+@dataclass(frozen=True)
+class Finished:
+    """One call's outcome, waiting to be recorded with the rest of its batch."""
+
+    target_id: int
+    attempt_id: int
+    outcome: Outcome
+
+
+# The fields an outcome may change; bulk updates write all of them, so unchanged ones are copied.
+_TARGET_FIELDS = [
+    "state",
+    "reason",
+    "hold",
+    "lease_owner",
+    "lease_expires_at",
+    "next_attempt_at",
+    "updated_at",
+    "external_id",
+    "permalink",
+    "published_parts",
+    "published_at",
+]
+
+
+def _apply(target: Target, outcome: Outcome, now: datetime) -> None:
+    target.state = outcome.target_state
+    target.reason = outcome.reason[:500]
+    target.hold = outcome.hold
+    target.lease_owner, target.lease_expires_at = "", None
+    target.next_attempt_at = outcome.next_attempt_at
+    target.updated_at = now
+    if outcome.result is not None:
+        target.external_id = outcome.result.external_id
+        target.permalink = outcome.result.permalink
+        target.published_parts = list(outcome.result.part_ids)
+        target.published_at = now
+        target.next_attempt_at = None
+    elif outcome.error is not None and outcome.error.published_part_ids:
+        target.published_parts = outcome.error.published_part_ids
+
+
+def _attempt_row(item: Finished, now: datetime) -> PublishAttempt:
+    outcome, error = item.outcome, item.outcome.error
+    return PublishAttempt(
+        pk=item.attempt_id,
+        finished_at=now,
+        outcome=outcome.attempt_outcome,
+        error_kind=error.kind if error else "",
+        message=(outcome.reason or "")[:1000],
+        http_status=error.status if error else None,
+        external_id=outcome.result.external_id if outcome.result else "",
+    )
+
+
+def record_many(
+    finished: list[Finished],
+    *,
+    worker: str,
+    now: datetime,
+    from_state: TargetState = TargetState.PUBLISHING,
+) -> set[int]:
+    """Apply a batch of outcomes in one transaction, a handful of statements for any batch size.
+    Returns the ids of the targets that changed (those still ours to change: see `record`)."""
+    if not finished:
+        return set()
+    by_target = {item.target_id: item for item in finished}
+    proven = [tid for tid, item in by_target.items() if item.outcome.result is not None]
+    with transaction.atomic():
+        ours = Target.objects.select_for_update().filter(
+            pk__in=list(by_target), state=from_state, lease_owner=worker
+        )
+        targets = {t.pk: t for t in ours.only("id", *_TARGET_FIELDS, "channel_id")}
+        if proven:
+            # Proof of publication settles a target even after our lease ran out (see `record`).
+            late = Target.objects.select_for_update().filter(
+                pk__in=[tid for tid in proven if tid not in targets],
+                state__in=[from_state, TargetState.UNCONFIRMED],
+            )
+            targets.update({t.pk: t for t in late.only("id", *_TARGET_FIELDS, "channel_id")})
+        for target in targets.values():
+            _apply(target, by_target[target.pk].outcome, now)
+        Target.objects.bulk_update(list(targets.values()), _TARGET_FIELDS, batch_size=500)
+        PublishAttempt.objects.bulk_update(
+            [_attempt_row(item, now) for item in finished],
+            ["finished_at", "outcome", "error_kind", "message", "http_status", "external_id"],
+            batch_size=500,
+        )
+        revoked: dict[int, str] = {}
+        for target in targets.values():
+            if target.hold == HoldCause.CHANNEL:
+                error = by_target[target.pk].outcome.error
+                revoked[target.channel_id] = error.message if error else "access revoked"
+        for channel in Channel.objects.filter(pk__in=list(revoked)):
+            mark_disconnected(channel, revoked[channel.pk])
+    return set(targets)
+
+
 @transaction.atomic
 def record(
     *,

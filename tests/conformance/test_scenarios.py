@@ -72,11 +72,18 @@ def image_media(w: Any) -> Media:
 
 
 @pytest.fixture(autouse=True)
-def _short_timeouts():
+def _short_timeouts(monkeypatch):
+    from cuecast import config
+
     saved = http.DEFAULT_TIMEOUT
     http.DEFAULT_TIMEOUT = http.httpx.Timeout(connect=2.0, read=1.5, write=2.0, pool=2.0)
+    # The worker's calls time out after config's worker_call_timeout_seconds.
+    monkeypatch.setenv("CUECAST_WORKER_CALL_TIMEOUT_SECONDS", "1.5")
+    config.load.cache_clear()
     yield
     http.DEFAULT_TIMEOUT = saved
+    monkeypatch.delenv("CUECAST_WORKER_CALL_TIMEOUT_SECONDS")
+    config.load.cache_clear()
 
 
 class World:

@@ -79,21 +79,24 @@ def test_timeout_after_accept_is_reconciled_not_resent(
 
 
 def _with_short_read_timeout(settings) -> None:
-    """Make the HTTP client give up after 1 s so the sandbox's held answer times out quickly."""
-    import httpx
+    """Make the worker's calls give up after 1 s so the sandbox's held answer times out quickly."""
+    import os
 
-    from cuecast import http
+    from cuecast import config
 
-    http.DEFAULT_TIMEOUT = httpx.Timeout(connect=2.0, read=1.0, write=2.0, pool=2.0)
+    os.environ["CUECAST_WORKER_CALL_TIMEOUT_SECONDS"] = "1"
+    config.load.cache_clear()
 
 
 @pytest.fixture(autouse=True)
 def _restore_timeout():
-    from cuecast import http
+    import os
 
-    saved = http.DEFAULT_TIMEOUT
+    from cuecast import config
+
     yield
-    http.DEFAULT_TIMEOUT = saved
+    os.environ.pop("CUECAST_WORKER_CALL_TIMEOUT_SECONDS", None)
+    config.load.cache_clear()
 
 
 def test_server_error_before_accepting_is_retried_once_proven_absent(
