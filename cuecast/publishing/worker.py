@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import close_old_connections
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from cuecast import config
 from cuecast.campaigns import sync as campaign_sync
-from cuecast.publishing import dispatcher
+from cuecast.publishing import dispatcher, pipeline
 
 log = logging.getLogger("cuecast.worker")
 
@@ -29,59 +30,72 @@ def housekeeping() -> None:
 
 
 def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = None) -> None:
+    """The publishing loop (cuecast.publishing.pipeline) until `stop` is set. A batch that fails
+    is logged and the loop goes on: every target's state is safe in the database, and leases of a
+    failed round are recovered."""
     stop = stop or threading.Event()
     worker_id = worker_id or dispatcher.new_worker_id()
-    poll = config.load().worker_poll_seconds
     log.info("worker %s started", worker_id)
-    next_housekeeping = 0.0
     while not stop.is_set():
         try:
             close_old_connections()
-            if time.monotonic() >= next_housekeeping:
-                housekeeping()
-                next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
-            dispatcher.recover_expired_leases()
-            dispatcher.release_due_holds()
-            busy = dispatcher.run_once(worker=worker_id) + dispatcher.reconcile_once(
-                worker=worker_id
-            )
+            pipeline.run(stop, worker_id)
         except Exception:
-            # The loop must outlive one bad batch; each target's state is already safe in the
-            # database, and expired leases are recovered on the next round.
-            log.exception("worker %s: batch failed", worker_id)
-            busy = 0
-        if not busy:
-            stop.wait(poll)
+            log.exception("worker %s: publishing loop failed; restarting it", worker_id)
+            stop.wait(config.load().worker_poll_seconds)
     log.info("worker %s stopped", worker_id)
 
 
-# Ad accounts are due every half hour at most: a few seconds of polling delay cost nothing.
-SYNC_POLL_SECONDS = 5.0
+# Background jobs are due every few minutes at most: a few seconds of polling delay cost nothing.
+BACKGROUND_POLL_SECONDS = 5.0
 
 
-def run_campaign_sync_forever(stop: threading.Event) -> None:
-    """Campaign syncs in a loop of their own: an ad platform's slow report (Microsoft's can take
-    minutes) must never hold up a post that is due."""
+def background_jobs() -> list[tuple[str, Callable[[], int]]]:
+    """Due-row jobs that run beside publishing, each returning how much it did. Campaign syncs
+    are among them: an ad platform's slow report (Microsoft's can take minutes) must never hold up
+    a post that is due, so none of these run in the publishing loop."""
+    return [
+        ("campaign sync", campaign_sync.sync_due),
+        ("housekeeping", housekeeping_if_due),
+    ]
+
+
+_next_housekeeping = 0.0
+
+
+def housekeeping_if_due() -> int:
+    global _next_housekeeping
+    if time.monotonic() < _next_housekeeping:
+        return 0
+    housekeeping()
+    _next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
+    return 0
+
+
+def run_background_forever(stop: threading.Event) -> None:
     while not stop.is_set():
-        try:
-            close_old_connections()
-            busy = campaign_sync.sync_due()  # ad accounts whose next_sync_at has come (leased)
-        except Exception:
-            log.exception("campaign sync round failed")
-            busy = 0
+        busy = 0
+        for name, job in background_jobs():
+            if stop.is_set():
+                break
+            try:
+                close_old_connections()
+                busy += job()
+            except Exception:
+                log.exception("%s round failed", name)
         if not busy:
-            stop.wait(SYNC_POLL_SECONDS)
+            stop.wait(BACKGROUND_POLL_SECONDS)
 
 
 def run_all(stop: threading.Event | None = None, *, worker_id: str | None = None) -> None:
-    """What `cuecast worker` runs: publishing in this thread, campaign syncs in another."""
+    """What `cuecast worker` runs: publishing in this thread, background jobs in another."""
     stop = stop or threading.Event()
-    syncing = threading.Thread(
-        target=run_campaign_sync_forever, args=(stop,), name="campaign-sync", daemon=True
+    background = threading.Thread(
+        target=run_background_forever, args=(stop,), name="background-jobs", daemon=True
     )
-    syncing.start()
+    background.start()
     try:
         run_forever(stop, worker_id=worker_id)
     finally:
         stop.set()
-        syncing.join(timeout=30)
+        background.join(timeout=30)

@@ -51,12 +51,12 @@ def test_a_slow_campaign_sync_does_not_hold_up_publishing(transactional_db, monk
         release_sync.wait(10)  # an ad platform's report that takes its time
         return 0
 
-    def counting_run_once(now=None, *, worker=None, limit=None) -> int:
+    def counting_claim(worker, now, limit, *, ahead=None) -> list:
         rounds.append(1)
-        return 0
+        return []
 
     monkeypatch.setattr(campaign_sync, "sync_due", slow_sync)
-    monkeypatch.setattr(dispatcher, "run_once", counting_run_once)
+    monkeypatch.setattr(dispatcher, "claim_jobs", counting_claim)
     monkeypatch.setenv("CUECAST_WORKER_POLL_SECONDS", "0.01")
     worker.config.load.cache_clear()
     stop = threading.Event()
