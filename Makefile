@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: run test test-sqlite test-postgres lint format setup system-deps clean
+.PHONY: run test test-sqlite test-postgres lint format setup system-deps clean bench chaos
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,7 +38,18 @@ test-sqlite: setup
 # The publishing, API and network conformance tests again, and the PostgreSQL-only ones, on a real PostgreSQL server
 # that the run starts itself in a temporary directory.
 test-postgres: setup
-	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest tests/publishing tests/api tests/conformance $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest tests/publishing tests/api tests/conformance tests/bench $(PYTEST_ARGS)
+
+# The benchmark (bench/README.md): Cuecast against Celery and django-tasks-db on one machine, printed
+# as one table and saved to bench/results/latest.json. `make bench BENCH_ARGS=--quick` takes ~3 min.
+bench: setup
+	bash scripts/bench-deps.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The full chaos test (docs/testing.md): 10,000 targets on 200 sandbox channels, 3 workers SIGKILLed at
+# random, faults injected; exits 1 on any duplicate or lost post. `make test` runs a reduced form.
+chaos: setup system-deps
+	$(BIN)/python scripts/chaos.py $(CHAOS_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

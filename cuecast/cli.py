@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import logging.config
 import os
 import signal
 import sys
@@ -43,6 +44,7 @@ def cmd_web(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_level="warning",
         access_log=False,
+        log_config=None,  # uvicorn's lines go through Cuecast's handler: its format, redacted
     )
     return 0
 
@@ -51,6 +53,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     from cuecast.publishing import dispatcher, worker
 
+    if args.metrics_port is not None:
+        from cuecast.publishing import metrics
+
+        try:
+            server = metrics.serve(args.metrics_port)
+        except OSError as exc:
+            raise SystemExit(
+                f"The worker cannot serve its metrics on port {args.metrics_port}: {exc.strerror}."
+            ) from exc
+        host, port = server.server_address[:2]
+        log.info("worker metrics at http://%s:%s/metrics", host, port)
     if args.once:
         print(f"{dispatcher.run_until_idle()} targets handled.")
         return 0
@@ -132,6 +145,32 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_network(args: argparse.Namespace) -> int:
+    """Switch a network off or on for every workspace (docs/operations.md), or list the switches."""
+    _django()
+    from cuecast.channels.switches import SwitchRefused, switch_network, switches
+
+    if args.network_command == "list":
+        for key, switch in switches().items():
+            state = "on" if switch.enabled else f"OFF ({switch.reason})"
+            print(f"{key:<10} {state}")
+        return 0
+    enabled = args.network_command == "on"
+    try:
+        result = switch_network(args.key, enabled=enabled, reason=args.reason)
+    except SwitchRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if enabled:
+        print(
+            f"{args.key} is on: {result.released} posts released, {result.skipped} skipped as too "
+            f"late, {result.still_held} still held for another reason."
+        )
+    else:
+        print(f"{args.key} is off: {result.held} posts held.")
+    return 0
+
+
 def _start_sandbox_thread(port: int) -> Callable[[], None]:
     import uvicorn
 
@@ -139,7 +178,12 @@ def _start_sandbox_thread(port: int) -> Callable[[], None]:
 
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False
+            create_app(),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            log_config=None,
         )
     )
     thread = threading.Thread(target=server.run, name="sandbox", daemon=True)
@@ -213,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", cmd_worker, "Publish due posts; run as many as you like against one database."
     )
     worker.add_argument("--once", action="store_true", help="handle what is due now, then exit")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve this worker's Prometheus metrics on this port (address: CUECAST_METRICS_HOST)",
+    )
     sandbox = add("sandbox", cmd_sandbox, "Serve the emulated networks (docs/sandbox.md).")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=None, help="default CUECAST_SANDBOX_PORT")
@@ -246,6 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_demo,
         "Create the demo workspace with sandbox channels (the sandbox must be running).",
     )
+    network = sub.add_parser(
+        "network",
+        help="Switch a network off or on for every workspace.",
+        description="Switch a network off (its posts are held, with your reason) or on again "
+        "(they are released under each workspace's late policy).",
+    )
+    network_sub = network.add_subparsers(dest="network_command", required=True, metavar="ACTION")
+    off = network_sub.add_parser("off", help="Hold every future post to the network.")
+    off.add_argument("key", help="the network's key, e.g. x")
+    off.add_argument("--reason", required=True, help="shown on every held post")
+    on = network_sub.add_parser("on", help="Release the posts held for the network.")
+    on.add_argument("key", help="the network's key, e.g. x")
+    on.set_defaults(reason="")
+    network_sub.add_parser("list", help="Show which networks are switched off.")
+    network.set_defaults(func=cmd_network)
     add(
         "rotate-keys",
         cmd_rotate_keys,
@@ -254,9 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging() -> None:
+    """Cuecast's format (CUECAST_LOG_FORMAT) from the first line, before Django takes over the
+    same configuration. Leaves logging alone if someone (a test run) configured it already."""
+    if logging.getLogger().handlers:
+        return
+    from cuecast import config
+    from cuecast.logging import logging_config
+
+    try:
+        settings = config.load()
+    except ValueError as exc:  # a setting Cuecast cannot read: say which, without a traceback
+        raise SystemExit(str(exc)) from exc
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     result: int = args.func(args)
     return result
 

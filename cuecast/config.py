@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -93,6 +94,14 @@ class Config:
     # Targets due this soon are claimed ahead and sent at their second, so a burst starts on time.
     worker_lookahead_seconds: float
     log_level: str
+    log_format: str  # text (for people) | json (one object per line, for log collectors)
+    # /metrics: with a token, only `Authorization: Bearer <token>`; without, only loopback clients.
+    metrics_token: str
+    metrics_host: str  # where `cuecast worker --metrics-port` listens
+    # Where e-mail (the weekly reports) goes: smtp://, smtps://, file://, console:// — see
+    # `email_settings`; without it, messages are written as files to DATA_DIR/mail.
+    email_url: str
+    email_from: str
 
 
 def _load_or_create_secrets(data_dir: Path) -> dict[str, object]:
@@ -225,6 +234,16 @@ def _network_settings(sandbox: bool, sandbox_url: str) -> dict[str, str]:
     }
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format() -> str:
+    value = _env("CUECAST_LOG_FORMAT", "text").lower()
+    if value not in LOG_FORMATS:
+        raise ValueError(f"CUECAST_LOG_FORMAT must be “text” or “json”, not “{value}”.")
+    return value
+
+
 @cache
 def load() -> Config:
     data_dir = Path(_env("CUECAST_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -279,4 +298,63 @@ def load() -> Config:
         worker_call_timeout_seconds=float(_env("CUECAST_WORKER_CALL_TIMEOUT_SECONDS", "20")),
         worker_lookahead_seconds=float(_env("CUECAST_WORKER_LOOKAHEAD_SECONDS", "2")),
         log_level=_env("CUECAST_LOG_LEVEL", "INFO"),
+        log_format=_log_format(),
+        metrics_token=os.environ.get("CUECAST_METRICS_TOKEN", "").strip(),
+        metrics_host=_env("CUECAST_METRICS_HOST", "127.0.0.1"),
+        email_url=_env("CUECAST_EMAIL_URL", f"file://{data_dir / 'mail'}"),
+        email_from=_env("CUECAST_EMAIL_FROM", "Cuecast <cuecast@localhost>"),
+    )
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """Django's e-mail settings, read from one URL (`CUECAST_EMAIL_URL`):
+
+    - `smtp://user:password@host:587` (STARTTLS unless `?tls=0`), `smtps://…:465` (TLS from the
+      start); user and password are URL-encoded;
+    - `file:///var/lib/cuecast/mail` (one file per message, for trying things out);
+    - `console://` (printed to the log) and `locmem://` (kept in memory, for tests).
+    """
+
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+
+
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def email_settings(url: str) -> EmailSettings:
+    parts = urlsplit(url)
+    backend = EMAIL_BACKENDS.get(parts.scheme)
+    if backend is None:
+        raise ValueError(
+            f"CUECAST_EMAIL_URL must start with smtp://, smtps://, file://, console:// or "
+            f"locmem://, not “{parts.scheme}://”."
+        )
+    if parts.scheme == "file":
+        return EmailSettings(backend, file_path=unquote(parts.path))
+    if parts.scheme not in {"smtp", "smtps"}:
+        return EmailSettings(backend)
+    ssl = parts.scheme == "smtps"
+    tls = not ssl and parse_qs(parts.query).get("tls", ["1"])[0] not in {"0", "false", "no"}
+    return EmailSettings(
+        backend,
+        host=parts.hostname or "localhost",
+        port=parts.port or (465 if ssl else 587),
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=tls,
+        use_ssl=ssl,
     )

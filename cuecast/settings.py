@@ -9,6 +9,7 @@ from typing import Any
 import dj_database_url
 
 from cuecast import config
+from cuecast.logging import logging_config
 
 CONFIG = config.load()
 BASE_DIR = Path(__file__).resolve().parent
@@ -116,19 +117,29 @@ STORAGES = {
 MEDIA_ROOT = CONFIG.data_dir / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "cuecast.web.finders.PlotlyFinder",  # plotly.js from the plotly wheel: no CDN, no copy
+]
+
+# E-mail (the weekly reports): one URL, CUECAST_EMAIL_URL (docs/operations.md).
+_EMAIL = config.email_settings(CONFIG.email_url)
+EMAIL_BACKEND = _EMAIL.backend
+EMAIL_HOST = _EMAIL.host
+EMAIL_PORT = _EMAIL.port
+EMAIL_HOST_USER = _EMAIL.user
+EMAIL_HOST_PASSWORD = _EMAIL.password
+EMAIL_USE_TLS = _EMAIL.use_tls
+EMAIL_USE_SSL = _EMAIL.use_ssl
+EMAIL_FILE_PATH = _EMAIL.file_path or str(CONFIG.data_dir / "mail")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = CONFIG.email_from
+SERVER_EMAIL = CONFIG.email_from
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the composer's fetch() reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "cuecast.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
-    },
-    "root": {"handlers": ["console"], "level": CONFIG.log_level},
-    "loggers": {"httpx": {"level": "WARNING"}, "uvicorn.access": {"level": "WARNING"}},
-}
+# Text for people, JSON lines for log collectors; secrets redacted, the work's context on each.
+LOGGING = logging_config(CONFIG.log_level, CONFIG.log_format)

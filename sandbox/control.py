@@ -9,7 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.common.accounts import AccountExists
+from sandbox.common.chaos import control_endpoint as chaos
 from sandbox.common.faults import FaultError
+from sandbox.common.latency import control_endpoint as latency
 from sandbox.common.network import Network
 from sandbox.registry import NETWORKS
 from sandbox.state import SandboxState
@@ -64,6 +67,23 @@ async def tokens(request: Request) -> Response:
             return JSONResponse(network.mint_tokens(_sandbox(request), body))
     except LookupError as exc:
         return _error(str(exc.args[0]) if exc.args else "not found", 404)
+    except ValueError as exc:
+        return _error(str(exc))
+
+
+async def accounts(request: Request) -> Response:
+    """A new account on demand; 201 with what ``/{network}/tokens`` needs under "tokens"."""
+    network = _network(request)
+    if network is None:
+        return _error("unknown network", 404)
+    try:
+        body = await _json(request)
+        with _sandbox(request).lock:
+            return JSONResponse(network.add_account(_sandbox(request), body), status_code=201)
+    except LookupError as exc:
+        return _error(str(exc.args[0]) if exc.args else "not found", 404)
+    except AccountExists as exc:
+        return _error(str(exc), 409)
     except ValueError as exc:
         return _error(str(exc))
 
@@ -146,9 +166,12 @@ routes = [
     Route("/faults", add_fault, methods=["POST"]),
     Route("/faults", list_faults, methods=["GET"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
+    Route("/chaos", chaos, methods=["GET", "POST", "DELETE"]),
+    Route("/latency", latency, methods=["GET", "POST"]),
     Route("/received", received, methods=["GET"]),
     Route("/requests", requests_log, methods=["GET"]),
     Route("/{network}/tokens", tokens, methods=["POST"]),
+    Route("/{network}/accounts", accounts, methods=["POST"]),
     Route("/{network}/metrics", metrics, methods=["POST"]),
     Route("/{network}/config", config, methods=["GET", "POST"]),
 ]

@@ -7,7 +7,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sandbox.common.chaos import Chaos
 from sandbox.common.faults import FaultStore
+from sandbox.common.latency import LatencyTable
 from sandbox.common.logs import Logs
 
 if TYPE_CHECKING:
@@ -27,6 +29,8 @@ class SandboxState:
         self.lock = threading.RLock()
         self.clock = clock
         self.faults = FaultStore()
+        self.chaos = Chaos()
+        self.latency = LatencyTable()
         self.logs = Logs()
         self.stopping = False
         self._networks: dict[str, Any] = {}
@@ -42,6 +46,8 @@ class SandboxState:
         """Back to the pre-seeded state: seeded accounts only, no posts, no faults, empty logs."""
         with self.lock:
             self.faults.clear()
+            self.chaos.clear()
+            self.latency.clear()
             self.logs = Logs()
             self._networks = {
                 name: network.initial_state() for name, network in self.network_objects.items()

@@ -75,6 +75,28 @@ class ControlClient:
         result: dict[str, Any] = self._json(self._http.post(f"/{network}/config", json=changes))
         return result
 
+    def add_account(
+        self, network: str, username: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """A new account on `network`; pass its "tokens" to `tokens()`:
+        ``control.tokens(network, **control.add_account(network, "ann")["tokens"])``."""
+        body = {"username": username, **extra} if username else extra
+        result: dict[str, Any] = self._json(self._http.post(f"/{network}/accounts", json=body))
+        return result
+
+    def chaos(self, **settings: Any) -> dict[str, Any]:
+        """Turn chaos mode on (sandbox/common/chaos.py): ``chaos(seed=7, error_5xx=0.03)``."""
+        result: dict[str, Any] = self._json(self._http.post("/chaos", json=settings))
+        return result
+
+    def chaos_report(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._json(self._http.get("/chaos"))
+        return result
+
+    def chaos_off(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._json(self._http.delete("/chaos"))
+        return result
+
 
 @dataclass
 class RunningSandbox:

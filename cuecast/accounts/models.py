@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,17 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class LatePolicy(models.TextChoices):
+    """What happens to a held post whose time passed while it was held (docs/decisions/0008)."""
+
+    PUBLISH_LATE = "publish_late", _("Publish it late, up to a limit")
+    SKIP = "skip", _("Skip it")
+
+
+# A week: later than that, a post is out of context whatever it says.
+MAX_LATE_LIMIT_HOURS = 168
+
+
 class Workspace(models.Model):
     """One client of an agency: its channels, campaigns and posts belong to it alone."""
 
@@ -45,6 +57,14 @@ class Workspace(models.Model):
     requires_approval = models.BooleanField(
         default=False,
         help_text=_("When on, posts by editors wait for an approver before they are scheduled."),
+    )
+    late_policy = models.CharField(
+        max_length=16, choices=LatePolicy.choices, default=LatePolicy.PUBLISH_LATE
+    )
+    late_limit_hours = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LATE_LIMIT_HOURS)],
+        help_text=_("With “publish late”: how many hours late a held post may still go out."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,8 +14,18 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cuecast.accounts.models import ApiKey, AuditEvent, Membership, Role, User, Workspace
+from cuecast.accounts.models import (
+    MAX_LATE_LIMIT_HOURS,
+    ApiKey,
+    AuditEvent,
+    LatePolicy,
+    Membership,
+    Role,
+    User,
+    Workspace,
+)
 from cuecast.accounts.permissions import Action, PermissionDenied, allows
 
 API_KEY_PREFIX = "cc_"
@@ -112,3 +122,38 @@ def authenticate_api_key(plaintext: str) -> Actor | None:
         return None
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return Actor(workspace=key.workspace, role=key.role, api_key=key)
+
+
+@transaction.atomic
+def set_late_policy(actor: Actor, *, policy: str, limit_hours: int) -> Workspace:
+    """What happens to held posts whose time passed (docs/decisions/0008-late-policy.md). Applies
+    to every release from now on; posts already released or skipped stay as they are."""
+    from cuecast.posts.errors import FieldError, ValidationFailed
+
+    actor.require(Action.MANAGE_WORKSPACE)
+    errors: list[FieldError] = []
+    if policy not in LatePolicy.values:
+        errors.append(
+            FieldError("late_policy", _("Choose “publish_late” or “skip”.")),
+        )
+    if not 1 <= limit_hours <= MAX_LATE_LIMIT_HOURS:
+        errors.append(
+            FieldError(
+                "late_limit_hours",
+                _("Give a number of hours from 1 to %(max)d.") % {"max": MAX_LATE_LIMIT_HOURS},
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    workspace = Workspace.objects.select_for_update().get(pk=actor.workspace.pk)
+    before = {"late_policy": workspace.late_policy, "late_limit_hours": workspace.late_limit_hours}
+    workspace.late_policy, workspace.late_limit_hours = policy, limit_hours
+    workspace.save(update_fields=["late_policy", "late_limit_hours"])
+    audit(
+        actor,
+        "workspace.late_policy",
+        workspace,
+        before=before,
+        after={"late_policy": policy, "late_limit_hours": limit_hours},
+    )
+    return workspace

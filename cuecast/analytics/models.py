@@ -125,3 +125,50 @@ class ChannelMetricDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "day"], name="one_channel_metric_day")
         ]
+
+
+class ChannelMetricPoll(models.Model):
+    """When a channel's own figures are next read (once a day, shortly after midnight in its
+    workspace's zone), leased like MetricPoll so two workers never read the same channel."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="metric_poll")
+    next_poll_at = models.DateTimeField()
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_poll_at"], name="channelpoll_due_idx")]
+
+
+class ReportSubscription(models.Model):
+    """A report sent by e-mail every week: to whom, on which weekday and at which hour of the
+    workspace's time zone; the workspace's summary, or one campaign's report.
+
+    The row is its own due row: `next_send_at` is when it goes out next. A worker takes it by
+    moving `next_send_at` on with a conditional update (only if it still holds the value the
+    worker read), so two workers never send the same week twice."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )  # None: the workspace's summary
+    recipients = models.JSONField(default=list)  # e-mail addresses
+    weekday = models.PositiveSmallIntegerField()  # ISO: 1 = Monday … 7 = Sunday
+    hour = models.PositiveSmallIntegerField()  # 0 to 23, in the workspace's zone
+    language = models.CharField(max_length=8, default="en")
+    active = models.BooleanField(default=True)
+    next_send_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["weekday", "hour", "id"]
+        indexes = [models.Index(fields=["next_send_at"], name="reportsub_due_idx")]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from cuecast.api import ad_platforms, campaigns, channels, errors, posts
+from cuecast.api import (
+    ad_platforms,
+    analytics,
+    campaigns,
+    channels,
+    checks,
+    errors,
+    posts,
+    series,
+    workspace,
+)
 from cuecast.api.auth import ApiKeyAuth
 from cuecast.api.docs import OfflineDocs
 
@@ -40,3 +50,7 @@ api.add_router("/campaigns", ad_platforms.campaign_router)  # cues, timeline, pa
 api.add_router("/ad-accounts", ad_platforms.accounts_router)
 api.add_router("/imports", ad_platforms.imports_router)
 api.add_router("/posts", posts.router)
+api.add_router("/posts", checks.router)  # settle a target that needs your check
+api.add_router("/workspace", workspace.router)  # the late policy for held posts
+api.add_router("/analytics", analytics.router)  # reports: overview, campaigns, channels, posts
+api.add_router("", series.router)  # /series, /channels/{id}/slots

@@ -1,4 +1,5 @@
-"""`/api/v1/posts`: create (with a schedule of any kind, or as a draft), list, read, cancel, approve.
+"""`/api/v1/posts`: create (with a schedule of any kind, or as a draft), list, read, cancel, approve,
+reschedule and add to the queue.
 
 All validation lives in cuecast.posts.services; this module only translates between JSON and the
 service's dataclasses, and between the service's answers and JSON.
@@ -19,15 +20,18 @@ from cuecast.api.errors import responses
 from cuecast.api.idempotency import OPENAPI_PARAMETER, idempotent_operation
 from cuecast.api.schemas import (
     CueOut,
+    LeftAloneOut,
     PostFilters,
     PostIn,
     PostOut,
     PostPage,
+    RescheduleOut,
     ScheduleIn,
     ScheduleOut,
     TargetOut,
 )
 from cuecast.posts.models import Post, Schedule, ScheduleKind, Target, TargetState
+from cuecast.posts.rescheduling import RescheduleResult, reschedule_post
 from cuecast.posts.services import (
     PostDraft,
     ScheduleSpec,
@@ -50,6 +54,8 @@ def _idempotency_doc() -> dict[str, object]:
 
 
 def schedule_spec(schedule: ScheduleIn) -> ScheduleSpec:
+    if schedule.queue:
+        return ScheduleSpec(kind=ScheduleKind.QUEUE)
     if schedule.at is not None:
         return ScheduleSpec(kind=ScheduleKind.AT, at=schedule.at)
     if schedule.local is not None:
@@ -86,6 +92,8 @@ def schedule_out(schedule: Schedule) -> ScheduleOut:
         return ScheduleOut(kind="at", at=schedule.at)
     if schedule.kind == ScheduleKind.LOCAL:
         return ScheduleOut(kind="local", local=schedule.local_at, tz=schedule.timezone or None)
+    if schedule.kind == ScheduleKind.QUEUE:
+        return ScheduleOut(kind="queue", tz=schedule.timezone or None)
     cue_time = schedule.cue_time
     return ScheduleOut(
         kind="cue",
@@ -129,6 +137,24 @@ def post_out(post: Post) -> PostOut:
         schedule=schedule_out(schedule) if schedule is not None else None,
         media_ids=[pm.media_id for pm in post.post_media.all()],
         targets=[target_out(t) for t in post.targets.all()],
+        series_id=post.series_id,
+    )
+
+
+def reschedule_out(result: RescheduleResult, post: Post) -> RescheduleOut:
+    return RescheduleOut(
+        message=result.message,
+        moved_target_ids=result.moved,
+        left_alone=[
+            LeftAloneOut(
+                target_id=item.target_id,
+                network=item.network_name,
+                channel=item.channel_name,
+                state=item.state,
+            )
+            for item in result.left_alone
+        ],
+        post=post_out(post),
     )
 
 
@@ -203,3 +229,35 @@ def approve_post_op(request: HttpRequest, post_id: int) -> PostOut:
     actor = request_actor(request)
     approve_post(actor, selectors.post(actor, post_id))
     return post_out(selectors.post(actor, post_id))
+
+
+@router.post(
+    "/{post_id}/reschedule",
+    summary="Reschedule Post",
+    response={200: RescheduleOut, **responses(401, 403, 404, 422)},
+    openapi_extra=_idempotency_doc(),
+)
+@idempotent_operation()
+def reschedule_post_op(request: HttpRequest, post_id: int, payload: ScheduleIn) -> RescheduleOut:
+    """Move every target still draft, scheduled or held to the new schedule, in one step that a
+    worker cannot overtake: a target already being published (or done) keeps its course and is
+    named in `left_alone` and in `message`. The old time never fires for a target that moved."""
+    actor = request_actor(request)
+    result = reschedule_post(actor, selectors.post(actor, post_id), schedule_spec(payload))
+    return reschedule_out(result, selectors.post(actor, post_id))
+
+
+@router.post(
+    "/{post_id}/queue",
+    summary="Add Post To Queue",
+    response={200: RescheduleOut, **responses(401, 403, 404, 422)},
+    openapi_extra=_idempotency_doc(),
+)
+@idempotent_operation()
+def queue_post_op(request: HttpRequest, post_id: int) -> RescheduleOut:
+    """Give each of the post's targets its channel's next free queue slot (the same as
+    rescheduling with `{"queue": true}`)."""
+    actor = request_actor(request)
+    spec = ScheduleSpec(kind=ScheduleKind.QUEUE)
+    result = reschedule_post(actor, selectors.post(actor, post_id), spec)
+    return reschedule_out(result, selectors.post(actor, post_id))

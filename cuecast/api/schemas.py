@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BeforeValidator, ConfigDict, field_validator
 
 from cuecast.api.selectors import MAX_ID
 from cuecast.campaigns.models import CampaignStatus
-from cuecast.posts.models import TargetState
+from cuecast.posts.models import SeriesState, TargetState
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -102,19 +102,26 @@ class CueIn(Input):
 
 
 class ScheduleIn(Input):
-    """Exactly one of: `at` (instant with offset), `local` + `tz` (wall clock), `cue`."""
+    """Exactly one of: `at` (instant with offset), `local` + `tz` (wall clock), `cue`, or
+    `queue: true` (each channel's next free queue slot)."""
 
     at: AwareDatetime | None = Field(None, examples=["2026-12-01T09:00:00+01:00"])
     local: str | None = Field(None, max_length=32, examples=["2026-12-01T09:00"])
     tz: ZoneName | None = None
     cue: CueIn | None = None
+    queue: Literal[True] | None = Field(
+        None, description="true: each channel's next free queue slot (its weekly posting times)."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> ScheduleIn:
-        given = [name for name in ("at", "local", "cue") if getattr(self, name) is not None]
+        given = [
+            name for name in ("at", "local", "cue", "queue") if getattr(self, name) is not None
+        ]
         if len(given) != 1:
             raise ValueError(
-                "Give exactly one of “at” (a time with offset), “local” with “tz”, or “cue”."
+                "Give exactly one of “at” (a time with offset), “local” with “tz”, “cue”, or "
+                "“queue”: true."
             )
         if self.local is not None and not self.tz:
             raise ValueError('A local time needs its time zone: add “tz”, like "Europe/Berlin".')
@@ -167,7 +174,7 @@ class CueOut(Schema):
 
 
 class ScheduleOut(Schema):
-    kind: Literal["at", "local", "cue"]
+    kind: Literal["at", "local", "cue", "queue"]
     at: datetime | None = None
     local: str | None = None
     tz: str | None = None
@@ -197,6 +204,7 @@ class PostOut(Schema):
     schedule: ScheduleOut | None
     media_ids: list[int]
     targets: list[TargetOut]
+    series_id: int | None = Field(None, description="The recurring series this post is one of.")
 
 
 class PostFilters(Schema):
@@ -214,3 +222,154 @@ class PostPage(Schema):
     count: int
     limit: int
     offset: int
+
+
+class LeftAloneOut(Schema):
+    target_id: int
+    network: str
+    channel: str
+    state: TargetState
+
+
+class RescheduleOut(Schema):
+    message: str = Field(description="What happened, in a sentence for the user.")
+    moved_target_ids: list[int]
+    left_alone: list[LeftAloneOut] = Field(
+        description="Targets already on their way or finished: they keep their course."
+    )
+    post: PostOut
+
+
+# --- recurring series ---------------------------------------------------------------------------
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class RepeatIn(Input):
+    """When a series falls, in wall-clock terms: 09:00 stays 09:00 across daylight-saving changes."""
+
+    start: str = Field(
+        max_length=32,
+        description="The first day and the time of day, local, to the minute.",
+        examples=["2027-03-01T09:00"],
+    )
+    tz: ZoneName
+    frequency: Literal["daily", "weekly", "monthly"] = "weekly"
+    interval: int = Field(1, ge=1, le=52, description="Every n days, weeks or months.")
+    weekdays: list[Weekday] = Field(
+        default_factory=list,
+        max_length=7,
+        description="For weekly series; the start's weekday if left out.",
+        examples=[["mon", "wed"]],
+    )
+    month_day: int | None = Field(
+        None,
+        ge=1,
+        le=31,
+        description="For monthly series; the start's day if left out. 29 to 31 mean the month's "
+        "last day in shorter months.",
+    )
+    until: dt.date | None = Field(None, description="The last day an occurrence may fall on.")
+    count: int | None = Field(None, ge=1, le=1000, description="How many posts in all.")
+
+
+class SeriesIn(Input):
+    text: str = ""
+    targets: list[TargetIn]
+    media_ids: list[Id] = Field(default_factory=list, max_length=20)
+    repeat: RepeatIn
+
+
+class SeriesPatch(Input):
+    """Only the fields sent change; `repeat` is replaced as a whole."""
+
+    text: str | None = None
+    targets: list[TargetIn] | None = None
+    media_ids: list[Id] | None = Field(None, max_length=20)
+    repeat: RepeatIn | None = None
+
+    @field_validator("text", "targets", "media_ids", "repeat")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("Cannot be null; leave the field out to keep its value.")
+        return value
+
+
+class SeriesEndIn(Input):
+    last_day: dt.date | None = Field(
+        None, description="The last day with an occurrence (the series' zone); now if left out."
+    )
+
+
+class RepeatOut(Schema):
+    start: str
+    tz: str
+    frequency: str
+    interval: int
+    weekdays: list[str]
+    month_day: int | None
+    until: dt.date | None
+    count: int | None
+    description: str
+
+
+class SeriesTargetOut(Schema):
+    channel_id: int
+    network: str
+    text: str | None
+    options: dict[str, str]
+
+
+class OccurrenceOut(Schema):
+    post_id: int
+    at: datetime
+    states: list[TargetState]
+
+
+class SeriesOut(Schema):
+    id: int
+    text: str
+    state: SeriesState
+    repeat: RepeatOut
+    targets: list[SeriesTargetOut]
+    media_ids: list[int]
+    approved_at: datetime | None
+    created_at: datetime
+    upcoming: list[OccurrenceOut] = Field(
+        description="Occurrences from now on that already exist as posts (two weeks ahead, and "
+        "always the next one)."
+    )
+
+
+class SeriesPage(Schema):
+    items: list[SeriesOut]
+    count: int
+    limit: int
+    offset: int
+
+
+# --- queue slots --------------------------------------------------------------------------------
+
+
+class QueueSlotIn(Input):
+    weekday: Weekday
+    time: dt.time = Field(
+        description="Wall-clock time in the workspace's zone.", examples=["09:00"]
+    )
+
+
+class QueueSlotsIn(Input):
+    slots: list[QueueSlotIn] = Field(max_length=100)
+
+
+class QueueSlotOut(Schema):
+    weekday: str = Field(examples=["mon"])
+    time: str
+
+
+class QueueSlotsOut(Schema):
+    channel_id: int
+    timezone: str
+    slots: list[QueueSlotOut]
+    next_free: datetime | None = Field(description="The next slot no post holds yet.")

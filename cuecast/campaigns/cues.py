@@ -10,10 +10,12 @@ Rules (docs/campaigns.md, "Cues"):
   "moved" event with from/to.
 - Paused, removed, or ended before its end date: every scheduled cued target is held
   (`state=held`, `hold=campaign`) with a reason naming the campaign.
-- Running again: campaign-held targets go back to the schedule at their own due time. One whose
-  time passed while it was held goes out at once when it is at most `LATE_LIMIT` (1 hour) late;
-  later than that it is skipped (cancelled, with the reason) rather than published out of context.
-  A scheduled target that a move puts more than `LATE_LIMIT` into the past is skipped the same way.
+- Running again: campaign-held targets go back to the schedule at their own due time, unless
+  another cause still holds them. One whose time passed while it was held follows the workspace's
+  late policy (`cuecast.publishing.holds`, docs/decisions/0008-late-policy.md): it goes out now
+  while within the limit, and is skipped (cancelled, with the reason) beyond it rather than
+  published out of context. A scheduled target that a move puts into the past is judged the same
+  way.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from django.db.models import QuerySet
 
 from cuecast.campaigns.models import Campaign
 from cuecast.posts.models import HoldCause, ScheduleKind, Target, TargetEvent, TargetState
-
-LATE_LIMIT = timedelta(hours=1)
+from cuecast.publishing import holds
 
 # States a cue move may change (the same as reschedule_cued_targets).
 MOVABLE = (TargetState.SCHEDULED, TargetState.HELD, TargetState.DRAFT)
@@ -61,13 +62,6 @@ def short_day(moment: datetime, tz_name: str, *, is_end: bool = False) -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
-def _late_skip_reason(campaign: Campaign, due: datetime) -> str:
-    return (
-        f"Skipped: its time ({due:%Y-%m-%d %H:%M} UTC) passed more than an hour ago while "
-        f"campaign “{campaign.name}” was not running."
-    )
-
-
 def move_targets(campaign: Campaign, cause: str, now: datetime) -> list[TargetEvent]:
     """Recompute cued targets after the campaign's dates changed; one "moved" event per target."""
     from cuecast.posts.services import reschedule_cued_targets
@@ -90,13 +84,8 @@ def move_targets(campaign: Campaign, cause: str, now: datetime) -> list[TargetEv
                 to_due=due,
             )
         )
-        if state == TargetState.SCHEDULED and due is not None and due < now - LATE_LIMIT:
-            skipped = Target.objects.filter(pk=target_id, state=TargetState.SCHEDULED).update(
-                state=TargetState.CANCELLED,
-                next_attempt_at=None,
-                reason=_late_skip_reason(campaign, due)[:500],
-                updated_at=now,
-            )
+        if state == TargetState.SCHEDULED and due is not None:
+            skipped = _skip_if_too_late(campaign, target_id, due, now)
             if skipped:
                 events.append(
                     TargetEvent(
@@ -109,59 +98,27 @@ def move_targets(campaign: Campaign, cause: str, now: datetime) -> list[TargetEv
     return TargetEvent.objects.bulk_create(events)
 
 
+def _skip_if_too_late(campaign: Campaign, target_id: int, due: datetime, now: datetime) -> bool:
+    """A move put this scheduled target in the past: skip it if the late policy says so."""
+    late = holds.lateness(campaign.workspace, due, now)
+    if not late.skip:
+        return False
+    reason = holds.skipped_after_move(campaign, campaign.workspace, due, late)
+    return bool(
+        Target.objects.filter(pk=target_id, state=TargetState.SCHEDULED).update(
+            state=TargetState.CANCELLED, next_attempt_at=None, reason=reason[:500], updated_at=now
+        )
+    )
+
+
 def hold_targets(
     campaign: Campaign, *, reason: str, cause: str, now: datetime
 ) -> list[TargetEvent]:
     """Hold every scheduled target cued to the campaign. Returns the "held" events."""
-    events: list[TargetEvent] = []
-    for target_id, due in (
-        cued_targets(campaign).filter(state=TargetState.SCHEDULED).values_list("id", "due_at")
-    ):
-        held = Target.objects.filter(pk=target_id, state=TargetState.SCHEDULED).update(
-            state=TargetState.HELD,
-            hold=HoldCause.CAMPAIGN,
-            reason=reason[:500],
-            updated_at=now,
-        )
-        if held:
-            events.append(
-                TargetEvent(
-                    target_id=target_id, kind="held", cause=cause[:300], from_due=due, to_due=due
-                )
-            )
-    return TargetEvent.objects.bulk_create(events)
+    return holds.hold(cued_targets(campaign), HoldCause.CAMPAIGN, reason, now, history=cause)
 
 
 def release_targets(campaign: Campaign, *, cause: str, now: datetime) -> list[TargetEvent]:
-    """Campaign-held targets back to the schedule (or skipped when over an hour late)."""
-    events: list[TargetEvent] = []
-    held = cued_targets(campaign).filter(state=TargetState.HELD, hold=HoldCause.CAMPAIGN)
-    for target_id, due in held.values_list("id", "due_at"):
-        still_held = Target.objects.filter(
-            pk=target_id, state=TargetState.HELD, hold=HoldCause.CAMPAIGN
-        )
-        if due is not None and due < now - LATE_LIMIT:
-            changed = still_held.update(
-                state=TargetState.CANCELLED,
-                hold=HoldCause.NONE,
-                next_attempt_at=None,
-                reason=_late_skip_reason(campaign, due)[:500],
-                updated_at=now,
-            )
-            kind = "skipped"
-        else:
-            changed = still_held.update(
-                state=TargetState.SCHEDULED,
-                hold=HoldCause.NONE,
-                reason="",
-                next_attempt_at=max(due, now) if due is not None else now,
-                updated_at=now,
-            )
-            kind = "released"
-        if changed:
-            events.append(
-                TargetEvent(
-                    target_id=target_id, kind=kind, cause=cause[:300], from_due=due, to_due=due
-                )
-            )
-    return TargetEvent.objects.bulk_create(events)
+    """Campaign-held targets back to the schedule under the workspace's late policy: "released",
+    "skipped" (too late) or "held" (another cause still holds it) events."""
+    return holds.release(cued_targets(campaign), HoldCause.CAMPAIGN, now, history=cause)

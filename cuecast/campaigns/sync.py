@@ -28,6 +28,9 @@ from cuecast.campaigns.apply import SyncReport, apply_campaigns
 from cuecast.campaigns.models import AdAccount, Campaign, CampaignSource, PaidMetricDaily
 from cuecast.campaigns.sources import registry
 from cuecast.campaigns.sources.base import AdConnection, DailyMetric, RemoteCampaign
+from cuecast.compliance import ledger
+from cuecast.compliance.models import CallPurpose
+from cuecast.logging import log_context
 from cuecast.networks import errors
 from cuecast.networks.base import Account
 
@@ -234,8 +237,17 @@ def sync_account(account_id: int, *, now: datetime | None = None) -> SyncReport:
     """
     now = now if now is not None else timezone.now()
     account = AdAccount.objects.select_related("workspace").get(pk=account_id)
+    with log_context(ad_account_id=account.pk, network=account.platform):
+        return _sync(account, now)
+
+
+def _sync(account: AdAccount, now: datetime) -> SyncReport:
     try:
-        fetched = async_to_sync(_fetch)(account, now)
+        # Every call the sync makes lands in the API call ledger, refreshes included.
+        with ledger.recording(
+            account.platform, CallPurpose.SYNC, workspace_id=account.workspace_id
+        ):
+            fetched = async_to_sync(_fetch)(account, now)
     except Exception as exc:
         return SyncReport(error=_fail(account, exc, now))
     account.refresh_from_db()  # credentials may have been rotated during the fetch

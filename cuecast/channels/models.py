@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cuecast.accounts.models import Workspace
+from cuecast.accounts.models import User, Workspace
 from cuecast.crypto import EncryptedJSONField
 
 
@@ -71,3 +71,25 @@ class OAuthClient(models.Model):
                 fields=["network", "base_url", "redirect_uri"], name="one_client_per_server"
             )
         ]
+
+
+class NetworkSwitch(models.Model):
+    """An instance-wide switch per network, set by a staff member (docs/operations.md, "Switching a
+    network off"). Off: every future post to the network is held with `reason`, new ones are
+    created held, and switching it on releases them under each workspace's late policy.
+
+    A missing row means "on". Post creation reads the row with a share lock on PostgreSQL, so a post
+    created while the switch flips is either seen by the hold or sees the switch itself.
+    """
+
+    network = models.CharField(max_length=32, unique=True)
+    enabled = models.BooleanField(default=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["network"]
+
+    def __str__(self) -> str:
+        return f"{self.network} ({'on' if self.enabled else 'off'})"

@@ -7,15 +7,15 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cuecast.accounts.permissions import Action
 from cuecast.accounts.services import Actor, audit
 from cuecast.channels.models import Channel, ChannelStatus, OAuthClient
 from cuecast.networks import registry
 from cuecast.networks.base import AuthorizationStart, ConnectedAccount
-from cuecast.posts.models import HoldCause, TargetState
+from cuecast.posts.models import HoldCause
 
 
 class DbClientStore:
@@ -93,36 +93,39 @@ def save_connected_account(actor: Actor, network_key: str, account: ConnectedAcc
 
 
 def release_held_targets(channel: Channel) -> int:
-    """Targets held because this channel was disconnected go back to the schedule."""
+    """Targets held because this channel was disconnected go back to the schedule, under the
+    workspace's late policy (cuecast.publishing.holds)."""
     from cuecast.posts.models import Target
+    from cuecast.publishing import holds
 
-    return Target.objects.filter(
-        channel=channel, state=TargetState.HELD, hold=HoldCause.CHANNEL
-    ).update(
-        state=TargetState.SCHEDULED,
-        hold=HoldCause.NONE,
-        reason="",
-        # Claimable at its own time again; one whose time passed while held goes out now.
-        next_attempt_at=F("due_at"),
-        updated_at=timezone.now(),
+    released = holds.release(
+        Target.objects.filter(channel=channel),
+        HoldCause.CHANNEL,
+        timezone.now(),
+        history=_("%(channel)s was connected again") % {"channel": channel.display_name},
     )
+    return sum(1 for event in released if event.kind == "released")
 
 
 def mark_disconnected(channel: Channel, reason: str) -> int:
     """The network refused the channel's credentials for good. Hold its future targets."""
     from cuecast.posts.models import Target
+    from cuecast.publishing import holds
 
+    now = timezone.now()
     with transaction.atomic():
         Channel.objects.filter(pk=channel.pk).update(
-            status=ChannelStatus.DISCONNECTED, status_reason=reason, updated_at=timezone.now()
+            status=ChannelStatus.DISCONNECTED, status_reason=reason, updated_at=now
         )
-        return Target.objects.filter(channel=channel, state=TargetState.SCHEDULED).update(
-            state=TargetState.HELD,
-            hold=HoldCause.CHANNEL,
-            reason=f"Held: {channel.display_name} is disconnected ({reason}). "
-            "Reconnect it to release this post.",
-            updated_at=timezone.now(),
+        held = holds.hold(
+            Target.objects.filter(channel=channel),
+            HoldCause.CHANNEL,
+            holds.channel_reason(channel, reason),
+            now,
+            history=_("%(channel)s was disconnected (%(why)s)")
+            % {"channel": channel.display_name, "why": reason},
         )
+        return len(held)
 
 
 def disconnect(actor: Actor, channel: Channel) -> int:

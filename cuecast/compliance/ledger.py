@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db.models import Count
 
 from cuecast.compliance.models import ApiCall
-from cuecast.http import CallScope
+from cuecast.http import CallScope, call_scope
 
 
 def record_calls(scopes: Iterable[CallScope]) -> int:
@@ -31,6 +32,28 @@ def record_calls(scopes: Iterable[CallScope]) -> int:
     ]
     ApiCall.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+@contextmanager
+def recording(
+    network: str,
+    purpose: str,
+    *,
+    workspace_id: int | None = None,
+    channel_id: int | None = None,
+    target_id: int | None = None,
+) -> Iterator[CallScope]:
+    """`http.call_scope` that writes its calls to the ledger when the block ends, failed or not
+    (a call that failed still counted against the network's caps). For sync code outside the
+    dispatcher: a connect flow, a campaign sync. Ids learnt inside (the channel just saved) may be
+    set on the yielded scope."""
+    with call_scope(
+        network, purpose, workspace_id=workspace_id, channel_id=channel_id, target_id=target_id
+    ) as scope:
+        try:
+            yield scope
+        finally:
+            record_calls([scope])
 
 
 def count_calls(
@@ -56,7 +79,9 @@ def count_calls(
     return calls.count()
 
 
-def counts_by_network(since: datetime, workspace_id: int | None = None) -> dict[tuple[str, str], int]:
+def counts_by_network(
+    since: datetime, workspace_id: int | None = None
+) -> dict[tuple[str, str], int]:
     """(network, purpose) → calls since a time; the usage page and the metrics endpoint read this."""
     calls = ApiCall.objects.filter(at__gte=since)
     if workspace_id is not None:

@@ -12,9 +12,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
+
+if TYPE_CHECKING:
+    from cuecast.http import CallRecord
 
 
 class AuthKind(StrEnum):
@@ -47,6 +50,86 @@ class TextLimit:
     url_length: int | None = None
 
 
+class LimitScope(StrEnum):
+    APP = "app"  # Cuecast's app at the network: shared by every workspace
+    ACCOUNT = "account"  # one connected account (a channel)
+
+
+class LimitUnit(StrEnum):
+    """What a limit counts, so a unit of work's cost follows from the posts it makes."""
+
+    PARTS = "parts"  # every post a publish sends, a thread's replies included (X, Bluesky)
+    POSTS = "posts"  # one per publish; a thread's replies are counted apart (Threads, Instagram)
+    REPLIES = "replies"  # a thread's parts after the first (Threads' reply cap)
+    REQUESTS = "requests"  # API requests of any kind, `cost` per unit of work
+    READS = "reads"  # posts read (X's monthly read cap), `cost` per unit of work
+    PERCENT = "percent"  # a usage percentage the network reports (Meta); Cuecast counts nothing
+
+
+class LimitKind(StrEnum):
+    RATE = "rate"  # a short window: work waits for it, nothing is held
+    CAP = "cap"  # a daily or monthly cap: work is held, with the time it reopens
+
+
+class WindowKind(StrEnum):
+    ALIGNED = "aligned"  # fixed windows on the UTC clock (LinkedIn's day, Mastodon's 5 minutes)
+    FIRST_CALL = "first_call"  # a window opens with the first call in it (X, Bluesky)
+    ROLLING = "rolling"  # any window of that length (Instagram's and Threads' 24 hours)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One published limit or cap, as data (docs/networks/<key>.md, "Limits Cuecast enforces").
+
+    Several entries may share a `name` (one per access tier, or per purpose with its own cost):
+    the name is the budget, counted once per scope; the entry that applies gives the numbers."""
+
+    name: str  # stable: part of the budget's key in the database
+    scope: LimitScope
+    unit: LimitUnit
+    limit: int
+    window: timedelta
+    kind: LimitKind
+    window_kind: WindowKind
+    source: str  # where the figure comes from
+    # Which work the limit counts: publish | reconcile | metrics.
+    purposes: frozenset[str] = frozenset({"publish"})
+    # The access tiers it applies to; empty: every tier. "" in it: a channel whose tier is unknown.
+    tiers: frozenset[str] = frozenset()
+    cost: int = 1  # units per counted post, or per unit of work for REQUESTS
+    # The network reports this limit in its headers (`Network.read_limits`): Cuecast then learns
+    # the live figure with one call before trusting the documented one.
+    reported: bool = False
+    # Share of the limit left unused, only where the network's window semantics are unknown.
+    reserve: float = 0.0
+    confirmed: bool = True  # False: the figure is from third parties, not the network's docs
+
+    def applies(self, tier: str, purpose: str) -> bool:
+        return purpose in self.purposes and (not self.tiers or tier in self.tiers)
+
+    def units(self, parts: int) -> int:
+        """What one unit of work of `parts` posts costs against this limit."""
+        if self.unit in (LimitUnit.PARTS, LimitUnit.REQUESTS):
+            return parts * self.cost
+        if self.unit == LimitUnit.REPLIES:
+            return max(parts - 1, 0) * self.cost
+        if self.unit == LimitUnit.PERCENT:
+            return 0  # Meta counts; Cuecast only reads its percentages
+        return self.cost  # POSTS, READS: once per unit of work
+
+
+@dataclass(frozen=True)
+class LimitObservation:
+    """What one answer's headers (or its refusal) said about a limit, in Cuecast's terms."""
+
+    name: str  # the RateLimit.name it is about
+    scope: LimitScope
+    limit: int | None = None
+    remaining: int | None = None
+    resets_at: datetime | None = None
+    refused: bool = False  # this limit refused the call (a 429, a throttle)
+
+
 @dataclass(frozen=True)
 class MediaRules:
     max_images: int
@@ -70,6 +153,43 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """One of Cuecast's figures and the network's own names that carry it. The connector returns
+    the network's names; the first of `native` present in its answer gives the value."""
+
+    name: str  # cuecast.analytics.models.METRIC_FIELDS, or "followers" / "reach" for a channel
+    native: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MetricsSpec:
+    """What a network reports about a published post and a channel, and for how long (data the
+    polling plan, the normaliser and docs/networks/<key>.md read)."""
+
+    post: tuple[Metric, ...] = ()
+    # Names the connector may return that Cuecast keeps (in the snapshot's `raw`) but does not
+    # map onto one of its figures, e.g. X's quote_count.
+    kept_only: frozenset[str] = frozenset()
+    # How long after publishing the network serves a post's figures; None: while the post exists.
+    exposed_for: timedelta | None = None
+    # How long after publishing Cuecast polls: within `exposed_for`, and as long as it is worth it.
+    horizon: timedelta = timedelta(0)
+    # Calls one poll of a post makes when nothing goes wrong (the plan's call count).
+    calls_per_poll: int = 1
+    account: tuple[Metric, ...] = ()  # channel figures: "followers", "reach"
+    account_calls: int = 0  # calls one reading of the channel's figures makes
+
+    def native_names(self) -> frozenset[str]:
+        """Every name the connector may return for a post."""
+        return frozenset(n for m in self.post for n in m.native) | self.kept_only
+
+    def knows(self, name: str) -> bool:
+        """Whether a name the connector returned is documented here. A breakdown comes as
+        `metric.key` (Facebook's reactions by type) and is known by its metric."""
+        return name in self.native_names() or name.split(".", 1)[0] in self.kept_only
+
+
+@dataclass(frozen=True)
 class Descriptor:
     key: str  # stable: stored in the database and the API; never rename
     name: str
@@ -84,6 +204,10 @@ class Descriptor:
     refresh_ahead: timedelta = timedelta(minutes=5)
     # Which per-post options the network takes (PostOption values); the composer offers these.
     post_options: frozenset[str] = frozenset()
+    # The network's published limits and caps that Cuecast's rate budgets enforce.
+    rate_limits: tuple[RateLimit, ...] = ()
+    # Which figures the network reports for posts and channels, and for how long.
+    metrics: MetricsSpec = MetricsSpec()
 
 
 class PostOption(StrEnum):
@@ -256,6 +380,11 @@ class Connection(abc.ABC):
     @abc.abstractmethod
     async def fetch_metrics(self, external_id: str) -> dict[str, int]: ...
 
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """The channel's own figures (followers, reach), with the network's names; {} where the
+        network reports none (`descriptor.metrics.account`)."""
+        return {}
+
     @abc.abstractmethod
     async def refresh_credentials(self) -> dict[str, Any] | None:
         """New credentials after a refresh (also set on `self.account`), or None if not refreshable."""
@@ -280,6 +409,11 @@ class Network(abc.ABC):
 
     def app_password(self) -> AppPasswordFlow:
         raise NotImplementedError(f"{self.descriptor.name} does not connect with an app password.")
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        """What one call's answer says about the network's limits (its rate-limit headers, a
+        refusal). Foreign header formats are read here, in the network's package, only."""
+        return []
 
     @abc.abstractmethod
     def connect(self, account: Account, http: httpx.AsyncClient) -> Connection: ...

@@ -54,6 +54,14 @@ OPEN_STATES = frozenset(
 
 class Post(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
+    # An occurrence of a recurring series is an ordinary post that knows where it came from.
+    series = models.ForeignKey(
+        "Series", null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
+    )
+    # The instant the series' rule named for this occurrence (UTC); one post per occurrence.
+    occurrence_at = models.DateTimeField(null=True, blank=True)
+    # Changed on its own (moved, for instance): later edits of the series leave it as it is.
+    edited_alone = models.BooleanField(default=False)
     text = models.TextField()
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_by_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
@@ -66,6 +74,12 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Several workers may materialise the same series at once: only one post per occurrence.
+            models.UniqueConstraint(
+                fields=["series", "occurrence_at"], name="one_post_per_occurrence"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -75,6 +89,7 @@ class ScheduleKind(models.TextChoices):
     AT = "at", _("At an exact time")
     LOCAL = "local", _("At a local time")
     CUE = "cue", _("Relative to a campaign")
+    QUEUE = "queue", _("In the channel's next free queue slot")
 
 
 class CueEvent(models.TextChoices):
@@ -189,3 +204,96 @@ class Target(models.Model):
     @property
     def effective_text(self) -> str:
         return self.text or self.post.text
+
+
+class SeriesFrequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class SeriesState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Series(models.Model):
+    """A recurring post: the rule, in the author's wall-clock terms, and the template its
+    occurrences are made from.
+
+    Each occurrence becomes an ordinary Post with its Targets a bounded horizon ahead
+    (`cuecast.posts.series.materialize_due`), so the publishing engine never sees a series; see
+    docs/decisions/0007-recurring-series.md.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="series")
+    text = models.TextField(blank=True, default="")
+    media_ids = models.JSONField(default=list, blank=True)  # the workspace's Media, in order
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
+    approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="approved_series"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The rule (RFC 5545 terms), read in `timezone` so 09:00 stays 09:00 across DST changes.
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    starts_on = models.DateField()
+    at_time = models.TimeField()
+    frequency = models.CharField(max_length=8, choices=SeriesFrequency.choices)
+    interval = models.PositiveSmallIntegerField(default=1)
+    weekdays = models.JSONField(default=list, blank=True)  # 0 = Monday … 6 = Sunday
+    month_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)  # last day an occurrence may fall on
+    count = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=SeriesState.choices, default=SeriesState.ACTIVE)
+    # Every occurrence before this instant exists as a post (or was skipped as too late).
+    materialized_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "materialized_until"], name="series_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class SeriesTarget(models.Model):
+    """A channel a series posts to, with that network's variant and options."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="targets")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="series_targets")
+    text = models.TextField(blank=True, default="")  # empty = the series' text
+    options = models.JSONField(default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "channel"], name="one_series_target_per_channel"
+            )
+        ]
+
+
+class QueueSlot(models.Model):
+    """A weekly time at which a channel takes the next queued post, in the workspace's zone."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="queue_slots")
+    weekday = models.PositiveSmallIntegerField()  # 0 = Monday … 6 = Sunday
+    at_time = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "at_time", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "weekday", "at_time"], name="one_queue_slot_per_time"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=6), name="queue_slot_weekday_range"
+            ),
+        ]

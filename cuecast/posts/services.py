@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +20,12 @@ from cuecast.campaigns.models import Campaign
 from cuecast.channels.models import Channel
 from cuecast.networks import registry
 from cuecast.networks.base import VISIBILITIES, PostOption, TextCount
-from cuecast.posts import scheduling
+from cuecast.posts import queue, scheduling
+from cuecast.posts.errors import FieldError as FieldError
+from cuecast.posts.errors import ValidationFailed as ValidationFailed
+from cuecast.posts.media import media_errors
+from cuecast.posts.media import upload_media as upload_media
 from cuecast.posts.models import (
-    HoldCause,
     Media,
     Post,
     PostMedia,
@@ -35,18 +37,6 @@ from cuecast.posts.models import (
 
 # A schedule this close behind "now" is taken as "now": the request itself takes time.
 PAST_GRACE = timedelta(seconds=5)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-
-
-class ValidationFailed(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
 
 
 @dataclass(frozen=True)
@@ -91,6 +81,8 @@ def resolve_schedule(actor: Actor, spec: ScheduleSpec) -> tuple[datetime, Campai
         return spec.at.astimezone(UTC), None
     if spec.kind == ScheduleKind.LOCAL:
         return scheduling.localize(scheduling.parse_local(spec.local_at), spec.tz), None
+    if spec.kind == ScheduleKind.QUEUE:
+        raise scheduling.ScheduleError(_("A queued post takes each channel's next free slot."))
     campaign = (
         Campaign.objects.filter(workspace=actor.workspace, pk=spec.campaign_id).first()
         if spec.campaign_id is not None
@@ -227,72 +219,15 @@ def _option_errors(path: str, channel: Channel, options: dict[str, str]) -> list
     return errors
 
 
-def _media_errors(channels: list[Channel], media: list[Media]) -> list[FieldError]:
-    """Each network's own media rules, with the rule and the channel named."""
-    errors = []
-    for channel in channels:
-        descriptor = registry.get(channel.network).descriptor
-        rules, where = descriptor.media, "media_ids"
-        names = {"network": descriptor.name, "channel": channel.display_name}
-        if len(media) > rules.max_images:
-            errors.append(
-                FieldError(
-                    where,
-                    _("%(network)s takes at most %(max)s images per post (%(channel)s).")
-                    % {**names, "max": rules.max_images},
-                )
-            )
-        for item in media:
-            if item.content_type not in rules.image_types:
-                errors.append(
-                    FieldError(
-                        where,
-                        _(
-                            "%(network)s does not take %(type)s images (%(channel)s); use %(allowed)s."
-                        )
-                        % {
-                            **names,
-                            "type": item.content_type,
-                            "allowed": ", ".join(sorted(rules.image_types)),
-                        },
-                    )
-                )
-            elif item.size_bytes > rules.max_image_bytes:
-                errors.append(
-                    FieldError(
-                        where,
-                        _("%(network)s takes images up to %(max)s MB (%(channel)s).")
-                        % {**names, "max": round(rules.max_image_bytes / 1_048_576, 1)},
-                    )
-                )
-            elif rules.aspect_ratio and item.width and item.height:
-                low, high = rules.aspect_ratio
-                if not low <= item.width / item.height <= high:
-                    errors.append(
-                        FieldError(
-                            where,
-                            _(
-                                "%(network)s needs images between %(low)s:1 and %(high)s:1 (width to height); "
-                                "this one is %(ratio)s:1 (%(channel)s)."
-                            )
-                            % {
-                                **names,
-                                "low": low,
-                                "high": high,
-                                "ratio": round(item.width / item.height, 2),
-                            },
-                        )
-                    )
-    return errors
-
-
-@transaction.atomic
-def create_post(actor: Actor, draft: PostDraft) -> Post:
-    actor.require(Action.COMPOSE)
+def check_draft(
+    actor: Actor, draft: PostDraft
+) -> tuple[list[Channel], list[Media], list[FieldError]]:
+    """The draft's channels and media, and everything wrong with its content (not its time)."""
     channels, errors = _validate_targets(actor, draft)
-    media = list(Media.objects.filter(workspace=actor.workspace, pk__in=draft.media_ids))
-    missing = set(draft.media_ids) - {m.pk for m in media}
-    errors.extend(_media_errors(channels, media))
+    by_id = Media.objects.filter(workspace=actor.workspace).in_bulk(draft.media_ids)
+    media = [by_id[pk] for pk in dict.fromkeys(draft.media_ids) if pk in by_id]
+    missing = set(draft.media_ids) - set(by_id)
+    errors.extend(media_errors(channels, media))
     if missing:
         errors.append(
             FieldError(
@@ -300,22 +235,48 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
                 _("There is no media %(ids)s in this workspace.") % {"ids": sorted(missing)},
             )
         )
-    due_at: datetime | None = None
+    return channels, media, errors
+
+
+def check_not_past(
+    due_at: datetime, now: datetime, field_name: str = "schedule"
+) -> list[FieldError]:
+    if due_at >= now - PAST_GRACE:
+        return []
+    return [
+        FieldError(
+            field_name,
+            _("That time (%(time)s UTC) has already passed.")
+            % {"time": f"{due_at:%Y-%m-%d %H:%M}"},
+        )
+    ]
+
+
+def _due_times(
+    actor: Actor, spec: ScheduleSpec, channels: list[Channel]
+) -> tuple[dict[int, datetime], Campaign | None, list[FieldError]]:
+    """When each channel's target is due (by channel id), the campaign it is cued to, and what
+    is wrong with the schedule. Queue slots are picked with the channels locked."""
+    now = timezone.now()
+    if spec.kind == ScheduleKind.QUEUE:
+        slots, errors = queue.assign(actor.workspace, channels, now)
+        return slots, None, errors
+    try:
+        due_at, campaign = resolve_schedule(actor, spec)
+    except scheduling.ScheduleError as exc:
+        return {}, None, [FieldError("schedule", str(exc))]
+    return {c.pk: due_at for c in channels}, campaign, check_not_past(due_at, now)
+
+
+@transaction.atomic
+def create_post(actor: Actor, draft: PostDraft) -> Post:
+    actor.require(Action.COMPOSE)
+    channels, media, errors = check_draft(actor, draft)
+    due: dict[int, datetime] = {}
     campaign: Campaign | None = None
     if draft.schedule is not None:
-        try:
-            due_at, campaign = resolve_schedule(actor, draft.schedule)
-        except scheduling.ScheduleError as exc:
-            errors.append(FieldError("schedule", str(exc)))
-        else:
-            if due_at < timezone.now() - PAST_GRACE:
-                errors.append(
-                    FieldError(
-                        "schedule",
-                        _("That time (%(time)s UTC) has already passed.")
-                        % {"time": f"{due_at:%Y-%m-%d %H:%M}"},
-                    )
-                )
+        due, campaign, schedule_errors = _due_times(actor, draft.schedule, channels)
+        errors.extend(schedule_errors)
     if errors:
         raise ValidationFailed(errors)
 
@@ -329,7 +290,7 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
         PostMedia(post=post, media=m, position=i) for i, m in enumerate(media)
     )
     if draft.schedule is not None:
-        _save_schedule(post, draft.schedule, campaign)
+        save_schedule(post, draft.schedule, campaign)
     awaiting_approval = actor.workspace.requires_approval and not actor.can(Action.APPROVE)
     if awaiting_approval:
         post.approved_at = None
@@ -337,15 +298,22 @@ def create_post(actor: Actor, draft: PostDraft) -> Post:
         post.approved_by, post.approved_at = actor.user, timezone.now()
     post.save()
     for spec, channel in zip(_matching_specs(draft, channels), channels, strict=True):
+        due_at = due.get(channel.pk)
         Target.objects.create(
             post=post,
             channel=channel,
             text=spec.text or "",
             options=dict(spec.options),
             due_at=due_at,
-            **_initial_state(channel, due_at, awaiting_approval),
+            **initial_state(channel, due_at, awaiting_approval),
         )
-    audit(actor, "post.created", post, channels=[c.pk for c in channels], due_at=str(due_at))
+    audit(
+        actor,
+        "post.created",
+        post,
+        channels=[c.pk for c in channels],
+        due_at=sorted({str(d) for d in due.values()}),
+    )
     return post
 
 
@@ -354,35 +322,48 @@ def _matching_specs(draft: PostDraft, channels: list[Channel]) -> list[TargetSpe
     return [by_channel[c.pk] for c in channels]
 
 
-def _initial_state(
+def initial_state(
     channel: Channel, due_at: datetime | None, awaiting_approval: bool
 ) -> dict[str, object]:
     if due_at is None:
         return {"state": TargetState.DRAFT}
     if awaiting_approval:
         return {"state": TargetState.DRAFT, "reason": "Waiting for approval."}
-    if not channel.is_connected:
+    from cuecast.publishing.holds import hold_for_new_target
+
+    # Its network switched off or its channel disconnected: it starts held (publishing/holds.py).
+    standing = hold_for_new_target(channel, timezone.now())
+    if standing is not None:
         return {
             "state": TargetState.HELD,
-            "hold": HoldCause.CHANNEL,
+            "hold": standing.cause,
             "next_attempt_at": due_at,
-            "reason": f"Held: {channel.display_name} is disconnected. Reconnect it to release this post.",
+            "reason": standing.reason,
         }
     return {"state": TargetState.SCHEDULED, "next_attempt_at": due_at}
 
 
-def _save_schedule(post: Post, spec: ScheduleSpec, campaign: Campaign | None) -> None:
-    Schedule.objects.create(
+def save_schedule(post: Post, spec: ScheduleSpec, campaign: Campaign | None) -> None:
+    """Keep the schedule the way it was entered (replacing any earlier one)."""
+    Schedule.objects.update_or_create(
         post=post,
-        kind=spec.kind,
-        at=spec.at,
-        local_at=spec.local_at,
-        timezone=spec.tz or (campaign.timezone if campaign else ""),
-        campaign=campaign,
-        cue_event=spec.cue_event,
-        cue_offset=spec.cue_offset if spec.kind == ScheduleKind.CUE else None,
-        cue_time=spec.cue_time,
+        defaults=dict(
+            kind=spec.kind,
+            at=spec.at if spec.kind == ScheduleKind.AT else None,
+            local_at=spec.local_at if spec.kind == ScheduleKind.LOCAL else "",
+            timezone=_schedule_zone(post, spec, campaign),
+            campaign=campaign,
+            cue_event=spec.cue_event if spec.kind == ScheduleKind.CUE else "",
+            cue_offset=spec.cue_offset if spec.kind == ScheduleKind.CUE else None,
+            cue_time=spec.cue_time if spec.kind == ScheduleKind.CUE else None,
+        ),
     )
+
+
+def _schedule_zone(post: Post, spec: ScheduleSpec, campaign: Campaign | None) -> str:
+    if spec.kind == ScheduleKind.QUEUE:
+        return post.workspace.timezone  # slots are wall-clock times in the workspace's zone
+    return spec.tz or (campaign.timezone if campaign else "")
 
 
 @transaction.atomic
@@ -396,7 +377,7 @@ def approve_post(actor: Actor, post: Post) -> int:
     for target in post.targets.select_related("channel").filter(
         state=TargetState.DRAFT, due_at__isnull=False
     ):
-        for key, value in _initial_state(target.channel, target.due_at, False).items():
+        for key, value in initial_state(target.channel, target.due_at, False).items():
             setattr(target, key, value)
         if target.state == TargetState.SCHEDULED:
             target.reason = ""
@@ -456,53 +437,3 @@ def reschedule_cued_targets(campaign: Campaign) -> int:
             .update(due_at=due, next_attempt_at=due, updated_at=now)
         )
     return moved
-
-
-# What every network accepts in common; each network's own media rules are checked per target.
-UPLOAD_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-
-
-def upload_media(actor: Actor, upload: UploadedFile[bytes], *, alt_text: str = "") -> Media:
-    """Store an uploaded image for the workspace after checking it really is one."""
-    from PIL import Image, UnidentifiedImageError
-
-    actor.require(Action.COMPOSE)
-    name = upload.name or "image"
-    if (upload.size or 0) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            [FieldError("image", _("“%(name)s” is larger than 8 MB.") % {"name": name})]
-        )
-    try:
-        with Image.open(upload) as image:
-            image.verify()
-            kind, (width, height) = image.format or "", image.size
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "image", _("“%(name)s” is not an image Cuecast can read.") % {"name": name}
-                )
-            ]
-        ) from None
-    if kind not in UPLOAD_TYPES:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "image",
-                    _("Use a JPEG, PNG, GIF or WebP image (“%(name)s” is %(kind)s).")
-                    % {"name": name, "kind": kind},
-                )
-            ]
-        )
-    upload.seek(0)
-    media = Media(
-        workspace=actor.workspace,
-        content_type=UPLOAD_TYPES[kind],
-        size_bytes=upload.size or 0,
-        width=width,
-        height=height,
-        alt_text=alt_text.strip()[:1500],
-    )
-    media.file.save(name, upload, save=True)
-    return media

@@ -17,9 +17,9 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from asgiref.sync import async_to_sync, sync_to_async
@@ -28,16 +28,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cuecast import config, http
+from cuecast.analytics import plan as analytics_plan
+from cuecast.channels.models import NetworkSwitch
 from cuecast.channels.services import store_credentials
 from cuecast.compliance import ledger
+from cuecast.logging import log_context
 from cuecast.networks import errors, registry
 from cuecast.networks.base import Connection, PublishResult
-from cuecast.posts.models import Target, TargetState
-from cuecast.publishing import outcomes
+from cuecast.posts.models import HoldCause, Target, TargetState
+from cuecast.publishing import budgets, metrics, outcomes
 from cuecast.publishing.jobs import Job, load_jobs
 from cuecast.publishing.models import AttemptKind, AttemptOutcome, PublishAttempt
 
 log = logging.getLogger("cuecast.publishing")
+
+_T = TypeVar("_T", bound=Hashable)
+# How much later than its time a target refused by a rate budget is looked at again, at least.
+BUDGET_RECHECK = timedelta(milliseconds=250)
 
 MAX_RECONCILE_TRIES = 6
 
@@ -63,11 +70,16 @@ def claim(
     writer at a time. A target claimed ahead is sent at its own time (`Job.due_at`)."""
     with transaction.atomic():
         due = Target.objects.filter(state=state, next_attempt_at__lte=now + ahead)
+        if state == TargetState.SCHEDULED:
+            # A network switched off holds its targets; one that came back from a call meanwhile
+            # must not be sent before the hold catches it.
+            off = NetworkSwitch.objects.filter(enabled=False).values("network")
+            due = due.exclude(channel__network__in=off)
         if state != TargetState.SCHEDULED:
             # Unconfirmed targets stay unconfirmed while reconciled; the lease alone marks the claim.
             due = due.exclude(lease_expires_at__gt=now)
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, of=("self",))
         ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
         if not ids:
             return []
@@ -212,13 +224,16 @@ async def run_job(
     wait = job.delay - (time.monotonic() - job.claimed_at_monotonic)
     if wait > 0:
         await asyncio.sleep(wait)
-    with http.call_scope(
-        job.network,
-        purpose,
-        workspace_id=job.workspace_id,
-        channel_id=job.channel_id,
-        target_id=job.target_id,
-    ) as scope:
+    with (
+        log_context(target_id=job.target_id, channel_id=job.channel_id, network=job.network),
+        http.call_scope(
+            job.network,
+            purpose,
+            workspace_id=job.workspace_id,
+            channel_id=job.channel_id,
+            target_id=job.target_id,
+        ) as scope,
+    ):
         async with limit:
             started = timezone.now()
             try:
@@ -248,11 +263,73 @@ async def _find(conn: Connection, job: Job) -> PublishResult | None:
     return await conn.find_published(job.request)
 
 
+def admit_within_budgets(worker: str, target_ids: list[int], now: datetime) -> list[int]:
+    """Keep the claimed targets the networks' rate budgets allow now; the others go back without a
+    call: to wait for their window (still scheduled), or held until a daily cap reopens."""
+    rows = Target.objects.filter(pk__in=target_ids).values_list(
+        "id", "channel_id", "channel__network", "channel__settings"
+    )
+    by_id = {
+        tid: budgets.BudgetRequest(
+            key=tid,
+            network=network,
+            channel_id=channel_id,
+            tier=str((channel_settings or {}).get("access_tier", "")),
+        )
+        for tid, channel_id, network, channel_settings in rows
+    }
+    admission = budgets.admit([by_id[tid] for tid in target_ids if tid in by_id], now)
+    mine = Target.objects.filter(state=TargetState.PUBLISHING, lease_owner=worker)
+    released = {"lease_owner": "", "lease_expires_at": None, "updated_at": now}
+    # One UPDATE per distinct reopening time, not per target: a burst over a full window is
+    # thousands of targets waiting for the same instant.
+    due = dict(
+        Target.objects.filter(pk__in=list(admission.waiting)).values_list("id", "next_attempt_at")
+    )
+    waiting = {
+        # Never earlier than its own time plus a beat: a target waiting for a budget's first
+        # answer must not sort before the rest of a burst and be claimed again and again.
+        tid: max(retry_at, due.get(tid) or now, now) + BUDGET_RECHECK
+        for tid, retry_at in admission.waiting.items()
+    }
+    for retry_at, ids in _group(waiting.items()).items():
+        mine.filter(pk__in=ids).update(
+            state=TargetState.SCHEDULED,
+            next_attempt_at=retry_at,
+            reason=_("Waiting for the network's rate limit; it goes out at %(time)s UTC.")
+            % {"time": f"{retry_at:%H:%M:%S}"},
+            **released,
+        )
+    for (reopens_at, reason), ids in _group(admission.held.items()).items():
+        mine.filter(pk__in=ids).update(
+            state=TargetState.HELD,
+            hold=HoldCause.QUOTA,
+            next_attempt_at=reopens_at,
+            reason=f"Held: {reason}"[:500],
+            **released,
+        )
+    for tid in [*admission.waiting, *admission.held]:
+        metrics.record_budget_wait(by_id[tid].network)
+    return admission.granted
+
+
+def _group(items: Iterable[tuple[int, _T]]) -> dict[_T, list[int]]:
+    grouped: dict[_T, list[int]] = {}
+    for key, value in items:
+        grouped.setdefault(value, []).append(key)
+    return grouped
+
+
 def claim_jobs(
     worker: str, now: datetime, limit: int, *, ahead: timedelta = timedelta(0)
 ) -> list[Job]:
-    """Claim due targets, record an attempt for each (committed before any call), load their jobs."""
+    """Claim due targets, reserve their rate budget, record an attempt for each (committed before
+    any call), load their jobs."""
     target_ids = claim(worker, now, limit, ahead=ahead)
+    if not target_ids:
+        return []
+    metrics.record_claimed(len(target_ids), "publish")
+    target_ids = admit_within_budgets(worker, target_ids, now)
     if not target_ids:
         return []
     attempt_ids = record_attempts(target_ids, worker, now, AttemptKind.PUBLISH)
@@ -300,8 +377,22 @@ def record_publish_outcomes(done: list[CallOutcome], worker: str) -> set[int]:
     with transaction.atomic():
         changed = outcomes.record_many(finished, worker=worker, now=now)
         ledger.record_calls(d.scope for d in done)
-    for item in finished:
-        log.info("target %s: %s %s", item.target_id, item.outcome.target_state, item.outcome.reason)
+        published = [f.target_id for f in finished if f.outcome.result and f.target_id in changed]
+        if published:
+            analytics_plan.start_polls(published, now)
+    budgets.observe([d.scope for d in done], now)
+    for item, call in zip(finished, done, strict=True):
+        network, due = call.job.network, call.job.due_at
+        lateness = (
+            (call.started_at - due).total_seconds()
+            if item.outcome.result is not None and due is not None
+            else None
+        )
+        metrics.record_outcome(network, str(item.outcome.target_state), lateness)
+        with log_context(target_id=item.target_id, channel_id=call.job.channel_id, network=network):
+            log.info(
+                "target %s: %s %s", item.target_id, item.outcome.target_state, item.outcome.reason
+            )
     return changed
 
 
@@ -355,6 +446,8 @@ def reconcile_once(
             )
             log.info("target %s: reconciled → %s", item.job.target_id, outcome.target_state)
         ledger.record_calls(item.scope for item in done)
+    budgets.observe([item.scope for item in done], finished)
+    metrics.record_claimed(len(target_ids), "reconcile")
     return len(target_ids)
 
 

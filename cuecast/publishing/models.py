@@ -40,3 +40,36 @@ class PublishAttempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
+
+
+class RateBudget(models.Model):
+    """One rate budget: a network's limit for the app (shared by every workspace) or for one
+    account, as all workers count it (cuecast.publishing.budgets). Rows are locked while a batch
+    is admitted, so workers on several machines never hand out the same allowance twice."""
+
+    key = models.CharField(max_length=200, primary_key=True)  # network:name:app|channel:<id>
+    network = models.CharField(max_length=32)
+    name = models.CharField(max_length=64)  # RateLimit.name
+    scope = models.CharField(max_length=16)  # LimitScope
+    channel = models.ForeignKey(
+        "channels.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Fixed windows: units counted in the window ending at `window_end`. Usage percentages: the
+    # last reading, and `window_end` is when a high reading may be tested again.
+    used = models.IntegerField(default=0)
+    window_end = models.DateTimeField(null=True, blank=True)
+    window_reported = models.BooleanField(default=False)  # the network named `window_end`
+    # Rolling windows: units per sub-window, {"<start, Unix seconds>": units}.
+    buckets = models.JSONField(default=dict, blank=True)
+    live_limit = models.IntegerField(null=True, blank=True)  # the network's own figure
+    blocked_until = models.DateTimeField(null=True, blank=True)  # refused (429, remaining 0)
+    probe_until = models.DateTimeField(null=True, blank=True)  # a probe call is out
+    probed = models.BooleanField(default=False)  # a probe came back: trust the figures we have
+    observed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["network", "name"], name="ratebudget_network_name_idx")]
+
+    def __str__(self) -> str:
+        return self.key

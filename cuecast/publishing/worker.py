@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cuecast import config
 from cuecast.campaigns import sync as campaign_sync
+from cuecast.logging import log_context
 from cuecast.publishing import dispatcher, pipeline
 
 log = logging.getLogger("cuecast.worker")
@@ -35,6 +36,11 @@ def run_forever(stop: threading.Event | None = None, *, worker_id: str | None = 
     failed round are recovered."""
     stop = stop or threading.Event()
     worker_id = worker_id or dispatcher.new_worker_id()
+    with log_context(worker=worker_id):
+        _publish_until_stopped(stop, worker_id)
+
+
+def _publish_until_stopped(stop: threading.Event, worker_id: str) -> None:
     log.info("worker %s started", worker_id)
     while not stop.is_set():
         try:
@@ -54,8 +60,14 @@ def background_jobs() -> list[tuple[str, Callable[[], int]]]:
     """Due-row jobs that run beside publishing, each returning how much it did. Campaign syncs
     are among them: an ad platform's slow report (Microsoft's can take minutes) must never hold up
     a post that is due, so none of these run in the publishing loop."""
+    from cuecast.analytics import emails, polling
+    from cuecast.posts import series
+
     return [
         ("campaign sync", campaign_sync.sync_due),
+        ("metric polls", polling.poll_due),
+        ("recurring posts", lambda: series.materialize_due(timezone.now())),
+        ("report e-mails", emails.send_due_reports),
         ("housekeeping", housekeeping_if_due),
     ]
 
@@ -72,30 +84,35 @@ def housekeeping_if_due() -> int:
     return 0
 
 
-def run_background_forever(stop: threading.Event) -> None:
+def run_background_forever(stop: threading.Event, name: str, job: Callable[[], int]) -> None:
+    """One background job in a loop of its own thread: a slow one (a Microsoft report that takes
+    minutes) delays neither publishing nor the other jobs."""
     while not stop.is_set():
         busy = 0
-        for name, job in background_jobs():
-            if stop.is_set():
-                break
-            try:
-                close_old_connections()
-                busy += job()
-            except Exception:
-                log.exception("%s round failed", name)
+        try:
+            close_old_connections()
+            busy = job()
+        except Exception:
+            log.exception("%s round failed", name)
         if not busy:
             stop.wait(BACKGROUND_POLL_SECONDS)
+    close_old_connections()
 
 
 def run_all(stop: threading.Event | None = None, *, worker_id: str | None = None) -> None:
-    """What `cuecast worker` runs: publishing in this thread, background jobs in another."""
+    """What `cuecast worker` runs: publishing in this thread, each background job in another."""
     stop = stop or threading.Event()
-    background = threading.Thread(
-        target=run_background_forever, args=(stop,), name="background-jobs", daemon=True
-    )
-    background.start()
+    threads = [
+        threading.Thread(
+            target=run_background_forever, args=(stop, name, job), name=name, daemon=True
+        )
+        for name, job in background_jobs()
+    ]
+    for thread in threads:
+        thread.start()
     try:
         run_forever(stop, worker_id=worker_id)
     finally:
         stop.set()
-        background.join(timeout=30)
+        for thread in threads:
+            thread.join(timeout=30)

@@ -1,7 +1,19 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cuecast.web.views import auth, calendar, campaigns, channels, compose, posts
+from cuecast.web.views import (
+    analytics,
+    auth,
+    calendar,
+    campaigns,
+    channels,
+    checks,
+    compose,
+    networks,
+    posts,
+    report_emails,
+    settings,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -60,4 +72,94 @@ urlpatterns = [
         campaigns.import_apply,
         name="ad_import_apply",
     ),
+]
+
+# Reports, their exports (export.csv / export.xlsx) and the weekly report by e-mail.
+urlpatterns += [
+    path("w/<slug:slug>/analytics/", analytics.overview, name="analytics"),
+    path(
+        "w/<slug:slug>/analytics/export.<str:fmt>",
+        analytics.overview_export,
+        name="analytics_export",
+    ),
+    path("w/<slug:slug>/analytics/best-time/", analytics.best_time_view, name="best_time"),
+    path(
+        "w/<slug:slug>/analytics/best-time/hints",
+        analytics.best_time_hints,
+        name="best_time_hints",
+    ),
+    path(
+        "w/<slug:slug>/analytics/best-time/export.<str:fmt>",
+        analytics.best_time_export,
+        name="best_time_export",
+    ),
+    path("w/<slug:slug>/analytics/email/", report_emails.report_emails, name="report_emails"),
+    path(
+        "w/<slug:slug>/analytics/email/<int:subscription_id>/delete/",
+        report_emails.report_email_delete,
+        name="report_email_delete",
+    ),
+    path(
+        "w/<slug:slug>/campaigns/<int:campaign_id>/report/",
+        analytics.campaign_report,
+        name="campaign_report",
+    ),
+    path(
+        "w/<slug:slug>/campaigns/<int:campaign_id>/report/export.<str:fmt>",
+        analytics.campaign_export,
+        name="campaign_report_export",
+    ),
+    path(
+        "w/<slug:slug>/channels/<int:channel_id>/report/",
+        analytics.channel_report,
+        name="channel_report",
+    ),
+    path(
+        "w/<slug:slug>/channels/<int:channel_id>/report/export.<str:fmt>",
+        analytics.channel_export,
+        name="channel_report_export",
+    ),
+    path(
+        "w/<slug:slug>/posts/<int:post_id>/report/export.<str:fmt>",
+        analytics.post_export,
+        name="post_report_export",
+    ),
+]
+
+# Moving a post, ending or cancelling its series, and channels' queue slots.
+urlpatterns += [
+    path(
+        "w/<slug:slug>/posts/<int:post_id>/reschedule/",
+        posts.post_reschedule,
+        name="post_reschedule",
+    ),
+    path("w/<slug:slug>/posts/<int:post_id>/series/end/", posts.series_end, name="series_end"),
+    path(
+        "w/<slug:slug>/posts/<int:post_id>/series/cancel/",
+        posts.series_cancel,
+        name="series_cancel",
+    ),
+    path(
+        "w/<slug:slug>/channels/<int:channel_id>/slots/",
+        channels.channel_slots,
+        name="channel_slots",
+    ),
+]
+
+# Holds and checks: the late policy, posts that need a person's check, switching networks off.
+urlpatterns += [
+    path("w/<slug:slug>/settings/", settings.workspace_settings, name="settings"),
+    path("w/<slug:slug>/checks/", checks.check_list, name="checks"),
+    path(
+        "w/<slug:slug>/targets/<int:target_id>/confirm-published/",
+        checks.confirm_published,
+        name="confirm_published",
+    ),
+    path(
+        "w/<slug:slug>/targets/<int:target_id>/publish-again/",
+        checks.publish_again,
+        name="publish_again",
+    ),
+    path("networks/", networks.network_switches, name="network_switches"),
+    path("networks/<slug:key>/", networks.network_switch, name="network_switch"),
 ]

@@ -172,8 +172,8 @@ async def get_profile(call: Call) -> Response:
         body: dict[str, Any] = {
             **author_json(account),
             "description": account.description,
-            "followersCount": 0,
-            "followsCount": 0,
+            "followersCount": account.figures.get("followersCount", 0),
+            "followsCount": account.figures.get("followsCount", 0),
             "postsCount": posts,
             "associated": {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False},
             "indexedAt": account.created_at,

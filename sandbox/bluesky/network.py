@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox.bluesky import appview, limits, repo, session
+from sandbox.bluesky import appview, limits, new_accounts, repo, session
 from sandbox.bluesky.state import (
     DUPLICATE_RKEY_MODES,
     METRICS,
@@ -21,9 +21,12 @@ from sandbox.bluesky.state import (
     seeded_state,
 )
 from sandbox.bluesky.xrpc import error
+from sandbox.common.figures import read_figures, update_figures
 from sandbox.common.network import Call, Endpoint, Network, bearer
 from sandbox.common.tokens import Token, TokenStore
 from sandbox.state import SandboxState
+
+PROFILE_FIGURES = ("followersCount", "followsCount")
 
 ACCESS = ("access",)
 REFRESH = ("refresh",)
@@ -185,7 +188,9 @@ class BlueskyNetwork(Network):
         }.get(nsid)
         buckets: list[tuple[tuple[str, str], int, int, int]] = []  # key, points, limit, window
         if points is not None and did is not None:
-            buckets.append((("write-hour", did), points, cfg.write_points_hour, 3600))
+            buckets.append(
+                (("write-hour", did), points, cfg.write_points_hour, cfg.write_hour_seconds)
+            )
             buckets.append((("write-day", did), points, cfg.write_points_day, 86400))
         elif nsid == "com.atproto.repo.uploadBlob":
             buckets.append((("upload-day", ip), 1, cfg.upload_blob_limit_day, 86400))
@@ -226,7 +231,14 @@ class BlueskyNetwork(Network):
         result["scope"] = scope
         return result
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_bs(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        account = _bs(sandbox).account(post_id)
+        if account is not None:  # the profile's counts
+            update_figures(account.figures, metrics, PROFILE_FIGURES)
+            return {"did": account.did, "metrics": read_figures(account.figures, PROFILE_FIGURES)}
         record = _bs(sandbox).find_post(post_id)
         if record is None:
             raise LookupError(f"unknown post {post_id!r} (use its at:// uri or rkey)")

@@ -29,6 +29,8 @@ class Account:
     display_name: str
     description: str = ""
     created_at: str = "2024-01-01T00:00:00.000Z"
+    # followersCount and followsCount of the profile, set through the control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,6 +79,7 @@ class BlueskyConfig:
     global_limit: int = 3000  # all requests, per IP
     global_window: int = 300
     write_points_hour: int = 5000  # per account (DID)
+    write_hour_seconds: int = 3600  # that window's length; a chaos run shortens it
     write_points_day: int = 35000
     create_points: int = 3
     update_points: int = 2

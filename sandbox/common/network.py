@@ -140,6 +140,11 @@ class Network(ABC):
     def describe(self, sandbox: SandboxState) -> dict[str, Any]:
         """Pre-seeded accounts and clients, for the control index and the docs."""
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        """A new account on demand (sandbox/common/accounts.py); ``"tokens"`` in the answer is
+        the body ``mint_tokens`` needs for it."""
+        raise LookupError(f"{self.name} does not create accounts on demand")
+
     # --- routing -----------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
@@ -170,12 +175,17 @@ class Network(ABC):
                 ep.template,
                 _inner_path(self, request),
                 user_keys,
-            )
+            ) or sandbox.chaos.draw(self.name, self.prefix, ep, _inner_path(self, request))
         call = Call(request=request, sandbox=sandbox, principal=None, endpoint=ep, fault=fault)
         kind = fault.kind if fault else None
         if fault is not None and kind == "slow":
             await _sleep(sandbox, fault.seconds)
         response = await self._answer(call, token, kind)
+        with sandbox.lock:
+            delay = sandbox.latency.delay_for(self.name)
+        if delay:  # after the handler: the post exists from arrival, the answer comes late
+            # A plain sleep for the usual sub-second delay: thousands of answers wait at once.
+            await (asyncio.sleep(delay) if delay < 1 else _sleep(sandbox, delay))
         if fault is not None and kind == "timeout_after_accept":
             await _sleep(sandbox, fault.seconds)
         for name, value in call.headers.items():

@@ -18,6 +18,8 @@ from sandbox.common.network import Call
 from sandbox.common.tokens import Token
 from sandbox.facebook.oauth import page_token
 from sandbox.facebook.state import (
+    PAGE_COUNTS,
+    PAGE_METRICS,
     POST_METRICS,
     FacebookState,
     FbPost,
@@ -25,6 +27,7 @@ from sandbox.facebook.state import (
     Photo,
     TokenInfo,
 )
+from sandbox.meta.account_insights import day_ends, day_entry, float_param
 from sandbox.meta.graph import graph_error, invalid_param, params_of, unsupported
 from sandbox.meta.media import fetch_media
 
@@ -84,6 +87,8 @@ def _page_json(
             )
         elif name == "link":
             body["link"] = f"https://www.facebook.com/{page.id}"
+        elif name in PAGE_COUNTS:
+            body[name] = page.figures.get(name, 0)
         elif name == "tasks":
             body["tasks"] = [
                 "ADVERTISE",
@@ -475,6 +480,9 @@ async def insights(call: Call) -> Response:
     with call.sandbox.lock:
         fs = _fs(call)
         object_id = call.request.path_params["id"]
+        page = fs.pages.get(object_id)
+        if page is not None and page.id in visible_pages(fs, info):
+            return page_insights(call, page, metrics)
         post = fs.live_post(object_id)
         if post is None or post.page_id not in visible_pages(fs, info):
             return unsupported("GET", object_id)
@@ -499,4 +507,24 @@ async def insights(call: Call) -> Response:
                     "id": f"{post.id}/insights/{name}/lifetime",
                 }
             )
+    return JSONResponse({"data": data, "paging": {"previous": "", "next": ""}})
+
+
+def page_insights(call: Call, page: Page, metrics: list[str]) -> Response:
+    """GET /{page-id}/insights?metric=…&period=day: the Page's figures for each day asked."""
+    params = params_of(call)
+    if not metrics:
+        return graph_error("(#100) No metric was specified to be fetched", 100, subcode=1504028)
+    for index, name in enumerate(metrics):
+        if name not in PAGE_METRICS:
+            return invalid_param(
+                f"metric[{index}] must be one of the following values: {', '.join(PAGE_METRICS)}"
+            )
+    if (params.get("period") or "day") != "day":
+        return invalid_param("period must be day for these metrics")
+    ends = day_ends(call.now, float_param(params.get("since")), float_param(params.get("until")))
+    data = [
+        day_entry(page.id, name, page.figures.get(name, 0), ends, *PAGE_METRICS[name])
+        for name in metrics
+    ]
     return JSONResponse({"data": data, "paging": {"previous": "", "next": ""}})

@@ -8,14 +8,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from sandbox.common.figures import update_figures
 from sandbox.common.network import Call, Endpoint
 from sandbox.common.tokens import Token, TokenStore
-from sandbox.facebook import ads, ads_control, api, oauth
+from sandbox.facebook import ads, ads_control, api, new_accounts, oauth
 from sandbox.facebook.state import (
     APP_ID,
     APP_SECRET,
     DEFAULT_SCOPES,
     OBJECT_COUNTS,
+    PAGE_COUNTS,
+    PAGE_METRICS,
     POST_METRICS,
     FacebookState,
     seeded_state,
@@ -194,9 +197,16 @@ class FacebookNetwork(GraphNetwork):
             ],
         }
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_fs(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
         if post_id in _fs(sandbox).ads.campaigns:  # an ad campaign: daily insights rows
             return ads_control.set_daily_metrics(_fs(sandbox).ads, post_id, metrics)
+        page = _fs(sandbox).pages.get(post_id)
+        if page is not None:  # the Page's counts and day insights
+            update_figures(page.figures, metrics, PAGE_COUNTS + tuple(PAGE_METRICS))
+            return {"id": page.id, "metrics": dict(page.figures)}
         post = _fs(sandbox).posts.get(post_id)
         if post is None:
             raise LookupError(f"unknown Facebook post {post_id!r}")

@@ -43,6 +43,18 @@ POST_METRICS: dict[str, tuple[str, str]] = {
     "post_impressions_unique": ("Post reach", "Deprecated reach metric."),
 }
 OBJECT_COUNTS = ("shares", "reactions", "comments", "likes")
+# Page fields with counts (Page reference: followers_count, fan_count).
+PAGE_COUNTS = ("followers_count", "fan_count")
+# Page insights with period=day (pages-api/platforminsights/page; page_impressions_unique and
+# page_fans were retired for these in 2025).
+PAGE_METRICS: dict[str, tuple[str, str]] = {
+    "page_total_media_view_unique": (
+        "Total media viewers",
+        "The number of people who saw any content from your Page.",
+    ),
+    "page_media_view": ("Media views", "The number of times your Page's content was on screen."),
+    "page_follows": ("Follows", "The number of followers of your Page."),
+}
 
 
 @dataclass
@@ -59,6 +71,8 @@ class Page:
     owner_id: str
     category: str = "Software Company"
     instagram_business_account: str | None = None
+    # followers_count, fan_count and the day insights, set through the control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,6 +81,9 @@ class IgSeed:
     username: str
     name: str
     page_id: str
+    # followers_count, follows_count and the account's day insights (reach…), set through the
+    # Instagram control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

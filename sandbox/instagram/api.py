@@ -19,6 +19,7 @@ from sandbox.common.logs import ReceivedPost
 from sandbox.common.network import Call
 from sandbox.facebook import api as fb_api
 from sandbox.facebook.state import FacebookState, IgSeed, TokenInfo
+from sandbox.instagram.account import account_insights
 from sandbox.instagram.state import (
     DEPRECATED_METRICS,
     MEDIA_METRICS,
@@ -412,7 +413,7 @@ async def get_node(call: Call) -> Response:
                         if m.owner_id == seed.id and not m.is_child and not m.deleted
                     )
                 elif name in ("followers_count", "follows_count"):
-                    body[name] = 0
+                    body[name] = seed.figures.get(name, 0)
                 elif name == "ig_id":
                     body["ig_id"] = int(seed.id[-10:])
             return JSONResponse(body)
@@ -480,6 +481,9 @@ async def insights(call: Call) -> Response:
     with call.sandbox.lock:
         fs = _fs(call)
         ig = _ig(call)
+        seed = fs.instagram.get(object_id)
+        if seed is not None and object_id in allowed_accounts(fs, _info(call)):
+            return account_insights(call, seed, metrics)
         media = ig.media.get(object_id)
         if (
             media is None

@@ -14,13 +14,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from sandbox.common.figures import update_figures
 from sandbox.common.network import Call, Endpoint
 from sandbox.common.tokens import Token, TokenStore
 from sandbox.facebook import api as fb_api
 from sandbox.facebook import oauth as fb_oauth
 from sandbox.facebook.network import meta_auth_error, meta_rate_limit
-from sandbox.facebook.state import DEFAULT_SCOPES, FacebookState
-from sandbox.instagram import api
+from sandbox.facebook.state import DEFAULT_SCOPES, FacebookState, IgSeed
+from sandbox.instagram import api, new_accounts
+from sandbox.instagram.account import ACCOUNT_FIELDS, ACCOUNT_METRICS
 from sandbox.instagram.state import FIELD_COUNTS, MEDIA_METRICS, InstagramState
 from sandbox.meta.graph import GraphNetwork, graph_error, set_config, throttled, token_value
 from sandbox.meta.media import sample_file_routes
@@ -37,6 +39,14 @@ def _ig(sandbox: SandboxState) -> InstagramState:
 
 def _fs(sandbox: SandboxState) -> FacebookState:
     return sandbox.net("facebook", FacebookState)
+
+
+def _account_seed(sandbox: SandboxState, key: str) -> IgSeed | None:
+    """An IG account by id or username."""
+    for seed in _fs(sandbox).instagram.values():
+        if key in (seed.id, seed.username):
+            return seed
+    return None
 
 
 class InstagramNetwork(GraphNetwork):
@@ -131,7 +141,14 @@ class InstagramNetwork(GraphNetwork):
             "scope": ",".join(scopes),
         }
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_fs(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        seed = _account_seed(sandbox, post_id)
+        if seed is not None:  # the account's counts and day insights
+            update_figures(seed.figures, metrics, ACCOUNT_FIELDS + tuple(ACCOUNT_METRICS))
+            return {"id": seed.id, "metrics": dict(seed.figures)}
         media = _ig(sandbox).media.get(post_id)
         if media is None:
             raise LookupError(f"unknown Instagram media {post_id!r}")

@@ -12,11 +12,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.common.figures import read_figures, update_figures
 from sandbox.common.network import Call, Endpoint, Network, bearer
 from sandbox.common.tokens import Token, TokenStore
-from sandbox.linkedin import ads, api, errors, oauth
+from sandbox.linkedin import ads, api, errors, followers, new_accounts, oauth
 from sandbox.linkedin.state import (
-    DAY,
     METRICS,
     PARTNER_CLIENT_ID,
     LinkedInState,
@@ -75,6 +75,7 @@ class LinkedInNetwork(Network):
                 scopes=("rw_organization_admin",),
             ),
             Endpoint("GET", "/rest/socialActions/{urn}", api.social_actions, scopes=POST_READ),
+            Endpoint("GET", "/rest/networkSizes/{urn}", followers.network_size),
             # Marketing API (ads.py)
             Endpoint("GET", "/rest/adAccountUsers", ads.ad_account_users, scopes=ADS_READ),
             Endpoint("GET", "/rest/adAccounts", ads.search_accounts, scopes=ADS_READ),
@@ -175,9 +176,10 @@ class LinkedInNetwork(Network):
             buckets.append((("app", name, "?"), cfg.default_app_daily_limit))
         if burst:
             key, limit = buckets[-1]
-            li.limiter.exhaust(key, limit, DAY, now, aligned=True)
+            li.limiter.exhaust(key, limit, cfg.rate_window_seconds, now, aligned=True)
         # no headers: LinkedIn publishes nothing about remaining calls
-        results = [li.limiter.hit(key, limit, DAY, now, aligned=True) for key, limit in buckets]
+        window = cfg.rate_window_seconds
+        results = [li.limiter.hit(key, limit, window, now, aligned=True) for key, limit in buckets]
         return any(r.exceeded for r in results)
 
     # --- control API -------------------------------------------------------------------------
@@ -214,9 +216,16 @@ class LinkedInNetwork(Network):
         )
         return result
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_li(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
         if ads.campaign_id(post_id) in _li(sandbox).ads.campaigns:  # daily adAnalytics rows
             return ads.set_daily_metrics(_li(sandbox).ads, post_id, metrics)
+        org = _li(sandbox).org_by_urn(post_id) or _li(sandbox).organizations.get(post_id)
+        if org is not None:  # the page's follower count
+            update_figures(org.figures, metrics, followers.FIGURES)
+            return {"id": org.urn, "metrics": read_figures(org.figures, followers.FIGURES)}
         post = _li(sandbox).posts.get(post_id)
         if post is None:
             raise LookupError(f"unknown post {post_id!r} (use the URN from x-restli-id)")
@@ -250,6 +259,7 @@ class LinkedInNetwork(Network):
                 "default_app_daily_limit",
                 "analytics_max_fields",
                 "analytics_max_elements",
+                "rate_window_seconds",
             ):
                 setattr(config, key, int(value))
             elif key in ("duplicate_window_seconds", "image_processing_seconds"):

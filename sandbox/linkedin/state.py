@@ -53,6 +53,8 @@ class Organization:
     id: str  # numeric, as a string
     name: str
     vanity_name: str
+    # The page's follower count (firstDegreeSize), set through the control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
     @property
     def urn(self) -> str:
@@ -133,6 +135,8 @@ class LinkedInConfig:
     default_app_daily_limit: int = DEFAULT_APP_DAILY
     member_daily_limits: dict[str, int] = field(default_factory=lambda: dict(MEMBER_DAILY_LIMITS))
     app_daily_limits: dict[str, int] = field(default_factory=dict)
+    # The counters' window, aligned to UTC midnight; a chaos run shortens it to seconds.
+    rate_window_seconds: int = DAY
     analytics_max_fields: int = 20  # adAnalytics rejects more fields than this
     analytics_max_elements: int = 15000  # adAnalytics silently cuts its elements here
 

@@ -178,7 +178,7 @@ async def create_status(call: Call) -> Response:
             application=_app_name(call, ms),
             idempotency_key=key,
         )
-        ms.statuses[status.id] = status
+        ms.add_status(status)
         for media_id in media_ids:
             ms.media[media_id].status_id = status.id
         if key:
@@ -234,7 +234,7 @@ async def delete_status(call: Call) -> Response:
         status = ms.live_status(call.request.path_params["id"])
         if status is None or status.account_id != call.principal.user_id:
             return JSONResponse(NOT_FOUND, status_code=404)
-        status.deleted = True
+        ms.delete_status(status)
         return JSONResponse(
             entities.status_json(base_url(call), status, ms, call.now, with_source=True)
         )

@@ -18,8 +18,7 @@ def iso(ts: float) -> str:
 
 
 def account_json(base: str, account: Account, ms: MastodonState) -> dict[str, Any]:
-    statuses = [s for s in ms.statuses.values() if s.account_id == account.id and not s.deleted]
-    last = max((s.created_at for s in statuses), default=None)
+    last = ms.last_status_at.get(account.id)
     return {
         "id": account.id,
         "username": account.username,
@@ -37,9 +36,9 @@ def account_json(base: str, account: Account, ms: MastodonState) -> dict[str, An
         "avatar_static": f"{base}/avatars/original/missing.png",
         "header": f"{base}/headers/original/missing.png",
         "header_static": f"{base}/headers/original/missing.png",
-        "followers_count": 0,
-        "following_count": 0,
-        "statuses_count": len(statuses),
+        "followers_count": account.figures.get("followers_count", 0),
+        "following_count": account.figures.get("following_count", 0),
+        "statuses_count": ms.live_counts[account.id],
         "last_status_at": datetime.fromtimestamp(last, UTC).date().isoformat() if last else None,
         "emojis": [],
         "fields": [],
@@ -99,9 +98,7 @@ def status_json(
     base: str, status: Status, ms: MastodonState, now: float, with_source: bool = False
 ) -> dict[str, Any]:
     account = ms.accounts[status.account_id]
-    replies = sum(
-        1 for s in ms.statuses.values() if s.in_reply_to_id == status.id and not s.deleted
-    )
+    replies = ms.reply_counts[status.id]
     data: dict[str, Any] = {
         "id": status.id,
         "created_at": iso(status.created_at),

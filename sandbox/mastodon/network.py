@@ -8,13 +8,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sandbox.common.figures import read_figures, update_figures
 from sandbox.common.network import Call, Endpoint, Network, bearer
 from sandbox.common.tokens import Token, TokenStore
-from sandbox.mastodon import api, oauth
+from sandbox.mastodon import api, new_accounts, oauth
 from sandbox.mastodon.state import MastodonState, seeded_state
 from sandbox.state import SandboxState
 
 METRICS = ("replies_count", "reblogs_count", "favourites_count", "quotes_count")
+ACCOUNT_FIGURES = ("followers_count", "following_count")
 CONTROL_APP = "cuecast-sandbox"
 
 
@@ -170,7 +172,14 @@ class MastodonNetwork(Network):
             result["expires_in"] = int(float(lifetime))
         return result
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_ms(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        account = _ms(sandbox).account_by_name(post_id)
+        if account is not None:  # the account's counts
+            update_figures(account.figures, metrics, ACCOUNT_FIGURES)
+            return {"id": account.id, "metrics": read_figures(account.figures, ACCOUNT_FIGURES)}
         status = _ms(sandbox).statuses.get(post_id)
         if status is None:
             raise LookupError(f"unknown status {post_id!r}")

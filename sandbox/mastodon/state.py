@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class Account:
     username: str
     display_name: str
     created_at: str = "2024-01-01T00:00:00.000Z"
+    # followers_count and following_count, set through the control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +99,35 @@ class MastodonState:
     idempotency: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     ids: Snowflake = field(default_factory=lambda: Snowflake(epoch_ms=0, shift=16))
+    # Kept as statuses come and go, so that answering for one status or account never walks every
+    # status (a load test creates a hundred thousand): live statuses per account, the newest one's
+    # time per account, live replies per status.
+    live_counts: Counter[str] = field(default_factory=Counter)
+    last_status_at: dict[str, float] = field(default_factory=dict)
+    reply_counts: Counter[str] = field(default_factory=Counter)
+
+    def add_status(self, status: Status) -> None:
+        self.statuses[status.id] = status
+        self.live_counts[status.account_id] += 1
+        newest = self.last_status_at.get(status.account_id, status.created_at)
+        self.last_status_at[status.account_id] = max(newest, status.created_at)
+        if status.in_reply_to_id:
+            self.reply_counts[status.in_reply_to_id] += 1
+
+    def delete_status(self, status: Status) -> None:
+        status.deleted = True
+        self.live_counts[status.account_id] -= 1
+        if status.in_reply_to_id:
+            self.reply_counts[status.in_reply_to_id] -= 1
+        if self.last_status_at.get(status.account_id) == status.created_at:  # rare: walk once
+            times = [
+                s.created_at
+                for s in self.statuses.values()
+                if s.account_id == status.account_id and not s.deleted
+            ]
+            self.last_status_at.pop(status.account_id, None)
+            if times:
+                self.last_status_at[status.account_id] = max(times)
 
     def account_by_name(self, name: str) -> Account | None:
         wanted = name.lstrip("@").split("@")[0].lower()

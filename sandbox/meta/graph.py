@@ -345,9 +345,10 @@ def count_usage(
 ) -> bool:
     """Count the call in the app meter (``X-App-Usage``) and, for business objects (a Page, an
     Instagram or Threads account), in its BUC meter (``X-Business-Use-Case-Usage``).
-    True when throttled."""
+    True when throttled. A burst throttles the business object when there is one (BUC limits
+    govern calls on it, and X-App-Usage stays where it was), else the app."""
     now = call.now
-    pct, throttled = meter.hit(("app", who), now, cfg, burst)
+    pct, throttled = meter.hit(("app", who), now, cfg, burst and buc is None)
     call.headers["x-app-usage"] = json.dumps(usage_json(pct, cfg), separators=(",", ":"))
     if buc is not None:
         object_id, kind = buc

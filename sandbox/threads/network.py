@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from sandbox.common.figures import update_figures
 from sandbox.common.network import Call, Endpoint
 from sandbox.common.tokens import Token, TokenStore
 from sandbox.meta.graph import (
@@ -22,7 +23,7 @@ from sandbox.meta.graph import (
 )
 from sandbox.meta.media import sample_file_routes
 from sandbox.state import SandboxState
-from sandbox.threads import api, oauth
+from sandbox.threads import api, new_accounts, oauth, user_insights
 from sandbox.threads.state import (
     APP_ID,
     APP_SECRET,
@@ -66,6 +67,12 @@ class ThreadsNetwork(GraphNetwork):
             ),
             Endpoint(
                 "GET", f"{V}/{{id}}/insights", api.insights, scopes=("threads_manage_insights",)
+            ),
+            Endpoint(
+                "GET",
+                f"{V}/{{id}}/threads_insights",
+                user_insights.user_insights,
+                scopes=("threads_manage_insights",),
             ),
             Endpoint("GET", f"{V}/{{id}}", api.get_node, scopes=BASIC),
             Endpoint("DELETE", f"{V}/{{id}}", api.delete_node, scopes=("threads_delete",)),
@@ -131,7 +138,14 @@ class ThreadsNetwork(GraphNetwork):
             "scope": ",".join(scopes),
         }
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_ts(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        user = _ts(sandbox).user_by_name(post_id)
+        if user is not None:  # the user's insights
+            update_figures(user.figures, metrics, user_insights.USER_METRICS)
+            return {"id": user.id, "metrics": dict(user.figures)}
         media = _ts(sandbox).media.get(post_id)
         if media is None:
             raise LookupError(f"unknown Threads media {post_id!r}")

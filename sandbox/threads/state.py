@@ -37,6 +37,8 @@ class ThreadsUser:
     id: str
     username: str
     name: str
+    # The user's insights (followers_count, views, …), set through the control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from sandbox.common.figures import read_figures
 from sandbox.common.logs import ReceivedPost
 from sandbox.common.network import Call
 from sandbox.x import errors, media
@@ -20,6 +21,7 @@ from sandbox.x.state import (
     NON_PUBLIC_METRICS,
     ORGANIC_METRICS,
     PUBLIC_METRICS,
+    USER_METRICS,
     WINDOW_24_H,
     Tweet,
     XState,
@@ -58,6 +60,8 @@ def render_user(user: XUser, fields: set[str]) -> dict[str, Any]:
         data["protected"] = False
     if "verified" in fields:
         data["verified"] = False
+    if "public_metrics" in fields:
+        data["public_metrics"] = read_figures(user.figures, USER_METRICS)
     return data
 
 

@@ -7,16 +7,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.common.figures import read_figures, update_figures
 from sandbox.common.network import Call, Endpoint, Network, bearer
 from sandbox.common.tokens import Token, TokenStore
 from sandbox.state import SandboxState
-from sandbox.x import api, errors, media, oauth
+from sandbox.x import api, errors, media, new_accounts, oauth
 from sandbox.x.state import (
     CLIENT_ID,
     CLIENT_SECRET,
     NON_PUBLIC_METRICS,
     PUBLIC_METRICS,
-    WINDOW_15_MIN,
+    USER_METRICS,
     XState,
     seeded_state,
 )
@@ -104,9 +105,10 @@ class XNetwork(Network):
             who = f"ip:{call.request.client.host if call.request.client else '?'}"
         key = (call.endpoint.name, who)
         now = call.now
+        window = xs.config.rate_window_seconds
         if burst:
-            xs.limiter.exhaust(key, limit, WINDOW_15_MIN, now, aligned=False)
-        result = xs.limiter.hit(key, limit, WINDOW_15_MIN, now)
+            xs.limiter.exhaust(key, limit, window, now, aligned=False)
+        result = xs.limiter.hit(key, limit, window, now)
         call.headers["x-rate-limit-limit"] = str(result.limit)
         call.headers["x-rate-limit-remaining"] = str(result.remaining)
         call.headers["x-rate-limit-reset"] = str(int(result.reset_at))
@@ -137,7 +139,14 @@ class XNetwork(Network):
         result.update({"user_id": user.id, "username": user.username, "client_id": client_id})
         return result
 
+    def add_account(self, sandbox: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+        return new_accounts.add_account(_x(sandbox), body)
+
     def set_metrics(self, sandbox: SandboxState, post_id: str, metrics: dict[str, Any]) -> Any:
+        user = _x(sandbox).users.get(post_id) or _x(sandbox).user_by_name(post_id)
+        if user is not None:  # the account's public_metrics
+            update_figures(user.figures, metrics, USER_METRICS)
+            return {"id": user.id, "metrics": read_figures(user.figures, USER_METRICS)}
         tweet = _x(sandbox).tweets.get(post_id)
         if tweet is None:
             raise LookupError(f"unknown post {post_id!r}")
@@ -166,8 +175,8 @@ class XNetwork(Network):
                 "access_token_lifetime",
             ):
                 setattr(config, key, int(value))
-            elif key == "duplicate_window_seconds":
-                config.duplicate_window_seconds = float(value)
+            elif key in ("duplicate_window_seconds", "rate_window_seconds"):
+                setattr(config, key, float(value))
             elif key == "media_expires_after_secs":
                 config.media_expires_after_secs = int(value)
             elif key in ("media_pending_seconds", "media_processing_seconds"):

@@ -56,6 +56,17 @@ PUBLIC_METRICS = (
     "impression_count",
 )
 NON_PUBLIC_METRICS = ("impression_count", "url_link_clicks", "user_profile_clicks")
+# x-openapi.json UserPublicMetrics (required: followers_count, following_count, post_count,
+# listed_count); v2 has long answered tweet_count, which is sent too.
+USER_METRICS = (
+    "followers_count",
+    "following_count",
+    "post_count",
+    "tweet_count",
+    "listed_count",
+    "like_count",
+    "media_count",
+)
 ORGANIC_METRICS = ("impression_count", "like_count", "reply_count", "retweet_count")
 
 
@@ -73,6 +84,8 @@ class XUser:
     username: str
     name: str
     created_at: str = "2020-01-01T00:00:00.000Z"
+    # public_metrics of the user (followers_count, …), set through the control API.
+    figures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,6 +143,9 @@ class Media:
 @dataclass
 class XConfig:
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    # The length of the per-user windows of ``limits``: X's are 15 minutes; a chaos run shortens
+    # them so a 429 burst costs seconds.
+    rate_window_seconds: float = WINDOW_15_MIN
     tweets_user_24h: int = 2400
     tweets_app_24h: int = 10000
     max_weighted_length: int = 280
@@ -144,6 +160,7 @@ class XConfig:
     def to_json(self) -> dict[str, Any]:
         return {
             "limits": dict(self.limits),
+            "rate_window_seconds": self.rate_window_seconds,
             "tweets_user_24h": self.tweets_user_24h,
             "tweets_app_24h": self.tweets_app_24h,
             "max_weighted_length": self.max_weighted_length,

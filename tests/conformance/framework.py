@@ -29,6 +29,8 @@ SCENARIOS = (
     "timeout_reconciled",  # a timeout after the network accepted → found by reconciliation, not resent
     "delete",  # a published post is deleted
     "lookup",  # a published post is found again by its request
+    "metrics",  # a published post's figures come back under the names its descriptor documents
+    "account_metrics",  # the channel's own figures (followers) come back, named by the descriptor
 )
 
 

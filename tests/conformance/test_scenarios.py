@@ -251,6 +251,9 @@ def scenario_daily_cap(w: World) -> None:
     assert target.next_attempt_at and target.next_attempt_at > w.now
     assert w.received() == []
     w.now = target.next_attempt_at + timedelta(minutes=1)  # the cap reopens
+    # Held up to a day: the workspace's late policy must allow that much (docs/decisions/0008).
+    w.channel.workspace.late_limit_hours = 48
+    w.channel.workspace.save(update_fields=["late_limit_hours"])
     w.run()
     published(target)
 
@@ -293,6 +296,24 @@ def scenario_lookup(w: World) -> None:
     )
     found = w.connection_call(lambda conn: conn.find_published(request))
     assert found is not None and found.external_id == target.external_id
+
+
+def scenario_metrics(w: World) -> None:
+    target = w.schedule()
+    w.run()
+    published(target)
+    raw = w.connection_call(lambda conn: conn.fetch_metrics(target.external_id))
+    spec = registry.get(w.adapter.network).descriptor.metrics
+    assert raw and all(isinstance(v, int) for v in raw.values()), raw
+    assert [name for name in raw if not spec.knows(name)] == [], "undocumented metric names"
+
+
+def scenario_account_metrics(w: World) -> None:
+    from cuecast.analytics.normalize import channel_figures
+
+    raw = w.connection_call(lambda conn: conn.fetch_account_metrics())
+    spec = registry.get(w.adapter.network).descriptor.metrics
+    assert isinstance(channel_figures(spec, raw)["followers"], int), raw
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from cuecast.accounts.services import create_api_key
@@ -56,8 +57,13 @@ def test_a_slow_campaign_sync_does_not_hold_up_publishing(transactional_db, monk
         return []
 
     monkeypatch.setattr(campaign_sync, "sync_due", slow_sync)
+    # Only the slow sync beside publishing: the other background jobs are not this test's subject.
+    monkeypatch.setattr(worker, "background_jobs", lambda: [("campaign sync", slow_sync)])
     monkeypatch.setattr(dispatcher, "claim_jobs", counting_claim)
     monkeypatch.setenv("CUECAST_WORKER_POLL_SECONDS", "0.01")
+    from cuecast.publishing import wakeup
+
+    monkeypatch.setattr(wakeup, "LISTENING_MAX_SLEEP", 0.01)  # PostgreSQL: wake as often
     worker.config.load.cache_clear()
     stop = threading.Event()
     runner = threading.Thread(target=worker.run_all, args=(stop,), kwargs={"worker_id": "w"})
@@ -73,3 +79,41 @@ def test_a_slow_campaign_sync_does_not_hold_up_publishing(transactional_db, monk
         runner.join(10)
         worker.config.load.cache_clear()
     assert not runner.is_alive()
+
+
+@pytest.mark.postgres
+def test_an_idle_worker_is_woken_by_postgres_when_a_target_becomes_due(
+    transactional_db, actor, channels
+) -> None:
+    """The trigger notifies listeners; the waker returns long before its own timeout."""
+    from django.db import connection
+
+    from cuecast.posts.models import ScheduleKind
+    from cuecast.posts.services import PostDraft, ScheduleSpec, TargetSpec, create_post
+    from cuecast.publishing import wakeup
+
+    if connection.vendor != "postgresql":
+        pytest.fail("this test runs on PostgreSQL (make test-postgres)")
+    waker = wakeup.Waker.for_database()
+    assert isinstance(waker, wakeup.ListeningWaker)
+    woke = threading.Event()
+
+    def listen() -> None:
+        waker.wait(30, threading.Event())
+        woke.set()
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    try:
+        create_post(
+            actor,
+            PostDraft(
+                "Due now",
+                [TargetSpec(channels["mastodon"].pk)],
+                ScheduleSpec(ScheduleKind.AT, at=timezone.now() + timedelta(seconds=5)),
+            ),
+        )
+        assert woke.wait(10), "no notification reached the idle worker"
+    finally:
+        listener.join(35)
+        waker.close()

@@ -10,8 +10,9 @@ import httpx
 
 from cuecast import http
 from cuecast.config import Config
-from cuecast.networks.base import Account, Network, TextCount, TextLimit
-from cuecast.networks.bluesky import counting
+from cuecast.http import CallRecord
+from cuecast.networks.base import Account, LimitObservation, Network, TextCount, TextLimit
+from cuecast.networks.bluesky import counting, limits
 from cuecast.networks.bluesky.auth import BlueskyAppPassword
 from cuecast.networks.bluesky.client import BlueskyConnection
 from cuecast.networks.bluesky.descriptor import DESCRIPTOR
@@ -40,6 +41,9 @@ class BlueskyNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> BlueskyConnection:
         return BlueskyConnection(account, http, self.config)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: Config) -> BlueskyNetwork:

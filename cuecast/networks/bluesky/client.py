@@ -414,6 +414,16 @@ class BlueskyConnection(Connection):
             if isinstance(value := post.get(name), int) and not isinstance(value, bool)
         }
 
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """followersCount, followsCount and postsCount from app.bsky.actor.getProfile."""
+        response = await self._call("GET", "app.bsky.actor.getProfile", params={"actor": self.did})
+        profile = self._json(response)
+        return {
+            name: value
+            for name in ("followersCount", "followsCount", "postsCount")
+            if isinstance(value := profile.get(name), int) and not isinstance(value, bool)
+        }
+
     # --- credentials ---------------------------------------------------------------------------
     async def refresh_credentials(self) -> dict[str, Any] | None:
         """refreshSession with the refresh token; the answer's pair replaces the stored one (the

@@ -13,6 +13,10 @@ from cuecast.networks.base import (
     TextLimit,
 )
 
+# Write points per account and the PDS's per-IP limit are in limits.py (the rate budgets' data).
+from cuecast.networks.bluesky.limits import RATE_LIMITS
+from cuecast.networks.bluesky.metrics import METRICS
+
 KEY = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
 
@@ -28,13 +32,6 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 # text at 2,000 graphemes [unconfirmed in an official source; see the doc page].
 MAX_ALT_TEXT = 2000
 
-# Write points per account (docs.bsky.app/docs/advanced-guides/rate-limits): data for the
-# rate budgets. A create costs 3 points on both the hourly and the daily budget.
-WRITE_POINTS_PER_HOUR = 5000
-WRITE_POINTS_PER_DAY = 35000
-POINTS_CREATE = 3
-POINTS_UPDATE = 2
-POINTS_DELETE = 1
 # createSession: 30 per 5 minutes and 300 per day per account, which is why sessions are kept
 # and refreshed instead of logging in again.
 CREATE_SESSION_PER_5_MIN = 30
@@ -62,5 +59,7 @@ DESCRIPTOR = Descriptor(
         needs_server_url=False,  # optional: defaults to bsky.social, a user may name their PDS
     ),
     docs_page="docs/networks/bluesky.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
     post_options=frozenset({PostOption.LANGUAGE}),  # app.bsky.feed.post#langs
 )

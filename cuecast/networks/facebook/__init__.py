@@ -11,8 +11,9 @@ import httpx
 
 from cuecast import http
 from cuecast.config import Config
-from cuecast.networks.base import Account, Network, TextCount, TextLimit
-from cuecast.networks.facebook import login
+from cuecast.http import CallRecord
+from cuecast.networks.base import Account, LimitObservation, Network, TextCount, TextLimit
+from cuecast.networks.facebook import limits, login
 from cuecast.networks.facebook.client import FacebookConnection
 from cuecast.networks.facebook.descriptor import DESCRIPTOR
 from cuecast.networks.facebook.oauth import FacebookOAuthFlow
@@ -44,6 +45,9 @@ class FacebookNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> FacebookConnection:
         return FacebookConnection(account, http, self.config)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: Config) -> FacebookNetwork:

@@ -34,6 +34,7 @@ from cuecast.networks.errors import (
     Permanent,
 )
 from cuecast.networks.facebook import errors, ratelimit
+from cuecast.networks.facebook.insights import last_complete_day
 from cuecast.networks.facebook.login import graph_base, next_cursor
 
 RECONCILE_SLACK = timedelta(minutes=1)  # clock skew between Cuecast and Facebook
@@ -274,6 +275,28 @@ class FacebookConnection(Connection):
                 metrics[edge] = _int(summary.get("total_count"))
         metrics.update(await self._insights(external_id))
         return metrics
+
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """The Page's followers_count and fan_count fields, and the reach of its last complete
+        day (page_total_media_view_unique, period=day; left out where Facebook refuses Page
+        insights, e.g. under 100 likes)."""
+        page = await self._call(
+            "GET", f"/{self.page_id}", params={"fields": "followers_count,fan_count"}
+        )
+        figures = {
+            name: value
+            for name in ("followers_count", "fan_count")
+            if isinstance(value := page.get(name), int) and not isinstance(value, bool)
+        }
+        try:
+            insights = await self._call(
+                "GET",
+                f"/{self.page_id}/insights",
+                params={"metric": "page_total_media_view_unique", "period": "day"},
+            )
+        except Permanent:
+            return figures
+        return {**figures, **last_complete_day(insights, datetime.now(UTC))}
 
     async def _insights(self, external_id: str) -> dict[str, int]:
         try:

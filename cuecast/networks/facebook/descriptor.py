@@ -14,6 +14,8 @@ from cuecast.networks.base import (
     TextCounting,
     TextLimit,
 )
+from cuecast.networks.facebook.limits import RATE_LIMITS
+from cuecast.networks.facebook.metrics import METRICS
 
 KEY = "facebook"
 
@@ -46,4 +48,6 @@ DESCRIPTOR = Descriptor(
         metrics=True,
     ),
     docs_page="docs/networks/facebook.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
 )

@@ -10,7 +10,9 @@ import httpx
 
 from cuecast import http
 from cuecast.config import Config
-from cuecast.networks.base import Account, Network, TextCount, TextLimit
+from cuecast.http import CallRecord
+from cuecast.networks.base import Account, LimitObservation, Network, TextCount, TextLimit
+from cuecast.networks.instagram import limits
 from cuecast.networks.instagram.client import InstagramConnection
 from cuecast.networks.instagram.counting import caption_length
 from cuecast.networks.instagram.descriptor import DESCRIPTOR
@@ -35,6 +37,9 @@ class InstagramNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> InstagramConnection:
         return InstagramConnection(account, http, self.config)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: Config) -> InstagramNetwork:

@@ -41,6 +41,7 @@ from cuecast.networks.errors import (
     QuotaExhausted,
     Transient,
 )
+from cuecast.networks.facebook.insights import last_complete_day
 from cuecast.networks.instagram import errors
 from cuecast.networks.instagram.counting import caption_length
 from cuecast.networks.instagram.descriptor import CAPTION_LIMIT, CAROUSEL_MAX, NEEDS_MEDIA_MESSAGE
@@ -453,6 +454,26 @@ class InstagramConnection(Connection):
             if value is not None:
                 metrics[entry["name"]] = value
         return metrics
+
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """The account's followers_count field and the reach of its last complete day (account
+        insights, period=day). Instagram keeps account insights from accounts under 100
+        followers to itself: then followers alone."""
+        fields = await self._call(
+            "GET", f"/{self.user}", params={"fields": "followers_count,follows_count"}
+        )
+        figures = {
+            name: value
+            for name in ("followers_count", "follows_count")
+            if isinstance(value := fields.get(name), int) and not isinstance(value, bool)
+        }
+        try:
+            insights = await self._call(
+                "GET", f"/{self.user}/insights", params={"metric": "reach", "period": "day"}
+            )
+        except Permanent:
+            return figures
+        return {**figures, **last_complete_day(insights, datetime.now(UTC))}
 
     async def refresh_credentials(self) -> dict[str, Any] | None:
         token = self.account.credentials.get("access_token")

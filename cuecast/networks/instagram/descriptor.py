@@ -16,6 +16,8 @@ from cuecast.networks.base import (
     TextCounting,
     TextLimit,
 )
+from cuecast.networks.instagram.limits import RATE_LIMITS
+from cuecast.networks.instagram.metrics import METRICS
 
 # Facebook Login permissions for the Instagram API with Facebook Login (content publishing guide,
 # IG User Media / Content Publishing Limit / Media Insights references).
@@ -55,6 +57,8 @@ DESCRIPTOR = Descriptor(
         metrics=True,
     ),
     docs_page="docs/networks/instagram.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
     # A long-lived token cannot be exchanged once expired: renew well ahead.
     refresh_ahead=timedelta(days=7),
 )

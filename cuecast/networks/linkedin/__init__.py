@@ -10,7 +10,9 @@ import httpx
 
 from cuecast import http
 from cuecast.config import Config
-from cuecast.networks.base import Account, Network, TextCount, TextLimit
+from cuecast.http import CallRecord
+from cuecast.networks.base import Account, LimitObservation, Network, TextCount, TextLimit
+from cuecast.networks.linkedin import limits
 from cuecast.networks.linkedin.client import LinkedInConnection
 from cuecast.networks.linkedin.counting import commentary_length
 from cuecast.networks.linkedin.descriptor import DESCRIPTOR
@@ -35,6 +37,9 @@ class LinkedInNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> LinkedInConnection:
         return LinkedInConnection(account, http, self.config)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: Config) -> LinkedInNetwork:

@@ -354,6 +354,23 @@ class LinkedInConnection(Connection):
             code="no_statistics",
         )
 
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """A page's follower count, `firstDegreeSize` from GET /rest/networkSizes/{urn}
+        ?edgeType=COMPANY_FOLLOWED_BY_MEMBER (rw_organization_admin). A member's own channel
+        has no figures Cuecast may read: none, and no call."""
+        if not self.is_organization:
+            return {}
+        response = await self._call(
+            "GET",
+            f"/rest/networkSizes/{encode_urn(self.author)}?edgeType=COMPANY_FOLLOWED_BY_MEMBER",
+        )
+        size = self._json(response).get("firstDegreeSize")
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise Transient(
+                "LinkedIn sent no follower count; Cuecast will try again.", code="no_followers"
+            )
+        return {"firstDegreeSize": size}
+
     # --- credentials ---------------------------------------------------------------------------
     async def refresh_credentials(self) -> dict[str, Any] | None:
         """A new 60-day access token from the refresh token (approved partners only). The refresh

@@ -14,6 +14,8 @@ from cuecast.networks.base import (
     TextCounting,
     TextLimit,
 )
+from cuecast.networks.linkedin.limits import RATE_LIMITS
+from cuecast.networks.linkedin.metrics import METRICS
 
 KEY = "linkedin"
 
@@ -57,4 +59,6 @@ DESCRIPTOR = Descriptor(
         metrics=True,  # organization posts only; member posts report none (see client.py)
     ),
     docs_page="docs/networks/linkedin.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
 )

@@ -10,8 +10,16 @@ from typing import Any
 import httpx
 
 from cuecast import config as cuecast_config
-from cuecast.networks.base import Account, MediaRules, Network, TextCount, TextLimit
-from cuecast.networks.mastodon import counting
+from cuecast.http import CallRecord
+from cuecast.networks.base import (
+    Account,
+    LimitObservation,
+    MediaRules,
+    Network,
+    TextCount,
+    TextLimit,
+)
+from cuecast.networks.mastodon import counting, limits
 from cuecast.networks.mastodon.client import MastodonConnection
 from cuecast.networks.mastodon.descriptor import DESCRIPTOR
 from cuecast.networks.mastodon.oauth import ClientFactory, MastodonOAuth
@@ -68,6 +76,9 @@ class MastodonNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> MastodonConnection:
         return MastodonConnection(account, http)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: cuecast_config.Config) -> MastodonNetwork:

@@ -292,6 +292,18 @@ class MastodonConnection(Connection):
         names = ("replies_count", "reblogs_count", "favourites_count", "quotes_count")
         return {n: int(status[n]) for n in names if isinstance(status.get(n), int)}
 
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """followers_count, following_count and statuses_count of the signed-in account
+        (GET /api/v1/accounts/verify_credentials, needs `profile` or `read:accounts`)."""
+        response = await self._call("GET", "/api/v1/accounts/verify_credentials")
+        if response.status_code != 200:
+            raise self._fail(response)
+        account = self._json(response)
+        if not isinstance(account, dict):
+            raise Transient("Mastodon sent an answer Cuecast could not read; it will try again.")
+        names = ("followers_count", "following_count", "statuses_count")
+        return {n: int(account[n]) for n in names if isinstance(account.get(n), int)}
+
     async def refresh_credentials(self) -> dict[str, Any] | None:
         """Mastodon access tokens do not expire and come without refresh tokens; if a server did
         issue one, use it (RFC 6749 refresh grant)."""

@@ -12,6 +12,8 @@ from cuecast.networks.base import (
     TextCounting,
     TextLimit,
 )
+from cuecast.networks.mastodon.limits import RATE_LIMITS
+from cuecast.networks.mastodon.metrics import METRICS
 
 KEY = "mastodon"
 
@@ -59,6 +61,8 @@ DESCRIPTOR = Descriptor(
         needs_server_url=True,
     ),
     docs_page="docs/networks/mastodon.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
     # statuses.md: spoiler_text, visibility, language.
     post_options=frozenset(
         {PostOption.CONTENT_WARNING, PostOption.VISIBILITY, PostOption.LANGUAGE}

@@ -10,7 +10,9 @@ import httpx
 
 from cuecast import http
 from cuecast.config import Config
-from cuecast.networks.base import Account, Network, TextCount, TextLimit
+from cuecast.http import CallRecord
+from cuecast.networks.base import Account, LimitObservation, Network, TextCount, TextLimit
+from cuecast.networks.threads import limits
 from cuecast.networks.threads.client import ThreadsConnection
 from cuecast.networks.threads.counting import threads_length
 from cuecast.networks.threads.descriptor import DESCRIPTOR
@@ -35,6 +37,9 @@ class ThreadsNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> ThreadsConnection:
         return ThreadsConnection(account, http, self.config)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: Config) -> ThreadsNetwork:

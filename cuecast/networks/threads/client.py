@@ -507,6 +507,20 @@ class ThreadsConnection(Connection):
                 metrics[entry["name"]] = value
         return metrics
 
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """followers_count from the user's threads_insights: the current total, whatever the
+        range (documentation/threads/insights, "User Insights")."""
+        body = await self._call(
+            "GET", f"/{self._user}/threads_insights", params={"metric": "followers_count"}
+        )
+        figures: dict[str, int] = {}
+        for entry in body.get("data") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                value = _metric_value(entry)
+                if value is not None:
+                    figures[entry["name"]] = value
+        return figures
+
     async def _insights(self, external_id: str, metrics: str) -> dict[str, Any]:
         return await self._call("GET", f"/{external_id}/insights", params={"metric": metrics})
 

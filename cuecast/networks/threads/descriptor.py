@@ -13,6 +13,8 @@ from cuecast.networks.base import (
     TextCounting,
     TextLimit,
 )
+from cuecast.networks.threads.limits import RATE_LIMITS
+from cuecast.networks.threads.metrics import METRICS
 
 KEY = "threads"
 API_VERSION = "v1.0"
@@ -65,4 +67,6 @@ DESCRIPTOR = Descriptor(
     # Threads refreshes a long-lived token only while it is unexpired: renew well ahead.
     refresh_ahead=timedelta(days=7),
     docs_page="docs/networks/threads.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
 )

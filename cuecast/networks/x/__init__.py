@@ -9,7 +9,9 @@ import httpx
 
 from cuecast import http
 from cuecast.config import Config
-from cuecast.networks.base import Account, Network, TextCount, TextLimit
+from cuecast.http import CallRecord
+from cuecast.networks.base import Account, LimitObservation, Network, TextCount, TextLimit
+from cuecast.networks.x import limits
 from cuecast.networks.x.client import XConnection
 from cuecast.networks.x.counting import weighted_length
 from cuecast.networks.x.descriptor import DESCRIPTOR
@@ -34,6 +36,9 @@ class XNetwork(Network):
 
     def connect(self, account: Account, http: httpx.AsyncClient) -> XConnection:
         return XConnection(account, http, self.config)
+
+    def read_limits(self, call: CallRecord) -> list[LimitObservation]:
+        return limits.read(call)
 
 
 def build(config: Config) -> XNetwork:

@@ -282,6 +282,25 @@ class XConnection(Connection):
                     metrics[name] = value
         return metrics
 
+    async def fetch_account_metrics(self) -> dict[str, int]:
+        """The account's public_metrics from GET /2/users/me: followers_count, following_count,
+        tweet_count, listed_count (like_count where X sends it)."""
+        response = await self._call(
+            "GET",
+            "/2/users/me",
+            endpoint="GET /2/users/me",
+            params={"user.fields": "public_metrics"},
+        )
+        data = self._json(response).get("data")
+        public = (data or {}).get("public_metrics") if isinstance(data, dict) else None
+        if not isinstance(public, dict):
+            raise Permanent("X sent no figures for this account.", code="bad_body")
+        return {
+            name: value
+            for name, value in public.items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
+
     async def _metrics(self, external_id: str, fields: str) -> dict[str, Any]:
         response = await self._call(
             "GET",

@@ -11,6 +11,8 @@ from cuecast.networks.base import (
     TextCounting,
     TextLimit,
 )
+from cuecast.networks.x.limits import RATE_LIMITS
+from cuecast.networks.x.metrics import METRICS
 
 # tweet.read + users.read are needed by every v2 user-context call, tweet.write creates and deletes,
 # offline.access is what makes X issue a refresh token, media.write covers the v2 media upload.
@@ -37,4 +39,6 @@ DESCRIPTOR = Descriptor(
         metrics=True,
     ),
     docs_page="docs/networks/x.md",
+    rate_limits=RATE_LIMITS,
+    metrics=METRICS,
 )

@@ -50,7 +50,7 @@ from cuecast.posts.models import CueEvent, ScheduleKind, TargetState
 from cuecast.posts.services import ValidationFailed
 from cuecast.web.access import Member, current_user, get_member
 from cuecast.web.forms import _zone_choices
-from cuecast.web.views.channels import _account_from_json, _account_to_json
+from cuecast.web.views.channels import _account_from_json, _account_to_json, _counted
 
 SESSION_PREFIX = "ads-oauth:"
 CHOICE_KEY = "ads-choice"
@@ -413,9 +413,10 @@ def ad_connect_start(request: HttpRequest, slug: str, platform: str) -> HttpResp
         return redirect("web:ad_accounts", slug=slug)
     redirect_uri = ads_callback_url(platform)
     try:
-        start = async_to_sync(source.oauth().start)(
-            redirect_uri=redirect_uri, server_url="", clients=DbClientStore()
-        )
+        with _counted(platform, member):
+            start = async_to_sync(source.oauth().start)(
+                redirect_uri=redirect_uri, server_url="", clients=DbClientStore()
+            )
     except (NetworkError, httpx.HTTPError, ValueError) as exc:
         messages.error(
             request,
@@ -471,11 +472,12 @@ def ads_oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
         )
         return back
     try:
-        accounts = async_to_sync(source.oauth().finish_all)(
-            code=request.GET["code"],
-            redirect_uri=pending["redirect_uri"],
-            session_data=pending["data"],
-        )
+        with _counted(platform, member):  # token exchange and the ad accounts it reaches
+            accounts = async_to_sync(source.oauth().finish_all)(
+                code=request.GET["code"],
+                redirect_uri=pending["redirect_uri"],
+                session_data=pending["data"],
+            )
         if not accounts:
             raise ValueError(_("The consent granted access to no ad account."))
         if len(accounts) > 1:

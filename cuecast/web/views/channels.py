@@ -9,11 +9,13 @@ used once), then the code is exchanged and the account saved to the workspace th
 from __future__ import annotations
 
 import dataclasses
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 import httpx
 from asgiref.sync import async_to_sync
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -28,10 +30,14 @@ from cuecast import config, crypto
 from cuecast.accounts.permissions import Action, PermissionDenied
 from cuecast.channels.models import Channel
 from cuecast.channels.services import disconnect, save_connected_account, start_connect
-from cuecast.http import UnsafeUrl
+from cuecast.compliance import ledger
+from cuecast.compliance.models import CallPurpose
+from cuecast.http import CallScope, UnsafeUrl
 from cuecast.networks import registry
 from cuecast.networks.base import AuthKind, ConnectedAccount, Descriptor
 from cuecast.networks.errors import NetworkError
+from cuecast.posts import queue, recurrence
+from cuecast.posts.services import ValidationFailed
 from cuecast.web.access import Member, current_user, get_member
 from cuecast.web.forms import ConnectForm
 
@@ -72,7 +78,12 @@ def _render(
     ]
     names = {key: network.descriptor.name for key, network in registry.networks().items()}
     channel_rows = [
-        {"channel": c, "network_name": names.get(c.network, c.network), **_health(c)}
+        {
+            "channel": c,
+            "network_name": names.get(c.network, c.network),
+            **_health(c),
+            **_queue_slots(c),
+        }
         for c in Channel.objects.filter(workspace=member.workspace)
     ]
     context = {
@@ -127,9 +138,10 @@ def connect_start(request: HttpRequest, slug: str, network: str) -> HttpResponse
         return _connect_with_password(request, member, network, descriptor, form)
     redirect_uri = callback_url(network)
     try:
-        start = async_to_sync(start_connect)(
-            network, redirect_uri=redirect_uri, server_url=form.cleaned_data["server_url"]
-        )
+        with _counted(network, member):  # Mastodon registers an app on the server first
+            start = async_to_sync(start_connect)(
+                network, redirect_uri=redirect_uri, server_url=form.cleaned_data["server_url"]
+            )
     except (UnsafeUrl, NetworkError, httpx.HTTPError, ValueError) as exc:
         form.add_error("server_url" if needs_server else None, _connect_problem(exc, descriptor))
         return _render(request, member, {network: form}, status=400)
@@ -140,6 +152,12 @@ def connect_start(request: HttpRequest, slug: str, network: str) -> HttpResponse
         "data": start.session_data,
     }
     return HttpResponseRedirect(start.url)
+
+
+def _counted(network: str, member: Member) -> AbstractContextManager[CallScope]:
+    """Every call a connect flow (a channel's or an ad account's) makes goes into the API call
+    ledger, for this workspace."""
+    return ledger.recording(network, CallPurpose.CONNECT, workspace_id=member.workspace.pk)
 
 
 def _connect_problem(exc: Exception, descriptor: Descriptor) -> str:
@@ -157,12 +175,14 @@ def _connect_with_password(
 ) -> HttpResponse:
     """App-password networks (Bluesky): the password buys a session at once and is not kept."""
     try:
-        account = async_to_sync(registry.get(network).app_password().login)(
-            server_url=form.cleaned_data["server_url"],
-            identifier=form.cleaned_data["identifier"],
-            password=form.cleaned_data["password"],
-        )
-        channel = save_connected_account(member.actor, network, account)
+        with _counted(network, member) as calls:
+            account = async_to_sync(registry.get(network).app_password().login)(
+                server_url=form.cleaned_data["server_url"],
+                identifier=form.cleaned_data["identifier"],
+                password=form.cleaned_data["password"],
+            )
+            channel = save_connected_account(member.actor, network, account)
+            calls.channel_id = channel.pk
     except (UnsafeUrl, NetworkError, httpx.HTTPError, ValueError) as exc:
         form.add_error(None, _connect_problem(exc, descriptor))
         return _render(request, member, {network: form}, status=400)
@@ -263,22 +283,27 @@ def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
         )
         return back
     try:
-        accounts = async_to_sync(registry.get(network).oauth().finish_all)(
-            code=request.GET["code"],
-            redirect_uri=pending["redirect_uri"],
-            session_data=pending["data"],
-        )
-        if len(accounts) > 1:
-            member.actor.require(Action.MANAGE_CHANNELS)
-            request.session[CHOICE_KEY] = {
-                "workspace": member.workspace.slug,
-                "network": network,
-                "accounts": crypto.encrypt({"accounts": [_account_to_json(a) for a in accounts]}),
-            }
-            return redirect("web:choose_accounts", slug=member.workspace.slug)
-        if not accounts:
-            raise ValueError(_("The network granted access to no account Cuecast can post to."))
-        channel = save_connected_account(member.actor, network, accounts[0])
+        # The calls: token exchange, profile, the pages the consent covers.
+        with _counted(network, member) as calls:
+            accounts = async_to_sync(registry.get(network).oauth().finish_all)(
+                code=request.GET["code"],
+                redirect_uri=pending["redirect_uri"],
+                session_data=pending["data"],
+            )
+            if len(accounts) > 1:
+                member.actor.require(Action.MANAGE_CHANNELS)
+                request.session[CHOICE_KEY] = {
+                    "workspace": member.workspace.slug,
+                    "network": network,
+                    "accounts": crypto.encrypt(
+                        {"accounts": [_account_to_json(a) for a in accounts]}
+                    ),
+                }
+                return redirect("web:choose_accounts", slug=member.workspace.slug)
+            if not accounts:
+                raise ValueError(_("The network granted access to no account Cuecast can post to."))
+            channel = save_connected_account(member.actor, network, accounts[0])
+            calls.channel_id = channel.pk
     except (NetworkError, httpx.HTTPError, ValueError, PermissionDenied) as exc:
         messages.error(
             request,
@@ -314,3 +339,63 @@ def channel_disconnect(request: HttpRequest, slug: str, channel_id: int) -> Http
             % {"name": channel.display_name, "held": held},
         )
     return redirect("web:channels", slug=slug)
+
+
+# --- queue slots: each channel's weekly posting times ----------------------------------------------
+
+
+class SlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(coerce=int, choices=())
+    at_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        weekday = self.fields["weekday"]
+        assert isinstance(weekday, forms.TypedChoiceField)
+        weekday.choices = list(enumerate(recurrence.weekday_names()))
+
+
+def _queue_slots(channel: Channel) -> dict[str, Any]:
+    """The channel's slots as "Tuesday 09:00", and its next free one (the workspace's zone)."""
+    names = recurrence.weekday_names()
+    slots = queue.slots_of(channel)
+    tz_name = channel.workspace.timezone
+    return {
+        "queue_slots": [
+            {"id": s.pk, "label": f"{names[s.weekday]} {s.at_time:%H:%M}"} for s in slots
+        ],
+        "next_free_slot": queue.next_free_slot(channel, tz_name, timezone.now()) if slots else None,
+        "slot_form": SlotForm(auto_id=f"id_slot_{channel.pk}_%s"),
+    }
+
+
+@login_required
+@require_POST
+def channel_slots(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
+    """Add a weekly slot to a channel's queue (weekday, time), or remove one (`remove`)."""
+    member = get_member(request, slug)
+    channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    current = queue.slots_of(channel)
+    wanted = [(s.weekday, s.at_time) for s in current]
+    remove = request.POST.get("remove", "")
+    if remove:
+        wanted = [(s.weekday, s.at_time) for s in current if str(s.pk) != remove]
+    else:
+        form = SlotForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a weekday and a time for the new slot."))
+            return redirect(f"{reverse('web:channels', kwargs={'slug': slug})}#slots-{channel.pk}")
+        wanted.append((form.cleaned_data["weekday"], form.cleaned_data["at_time"]))
+    try:
+        queue.set_slots(member.actor, channel, wanted)
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow changing a channel's posting times."))
+    except ValidationFailed as exc:
+        for problem in exc.errors:
+            messages.error(request, problem.message)
+    else:
+        messages.success(
+            request,
+            _("Posting times of %(channel)s saved.") % {"channel": channel.display_name},
+        )
+    return redirect(f"{reverse('web:channels', kwargs={'slug': slug})}#slots-{channel.pk}")
