@@ -25,7 +25,6 @@ import io
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,11 +35,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
-
-import httpx
+from typing import Any
 
 from sandbox.testing import ControlClient
+from scripts.chaos_processes import WorkerPool, service
 from scripts.chaos_report import ChaosReport, Expected, build_report, print_report
 from scripts.with_postgres import free_port
 
@@ -113,108 +111,6 @@ class Environment:
             "CUECAST_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",  # a SIGKILLed worker's last lines are the interesting ones
         }
-
-
-# --- processes --------------------------------------------------------------------------------
-@contextmanager
-def service(
-    name: str, cmd: list[str], env: dict[str, str], env_dir: Path, url: str
-) -> Iterator[str]:
-    """A helper process (the sandbox, the web server) for the run's length; yields its URL."""
-    log = (env_dir / f"{name}.log").open("wb")
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_answering(url, proc, name)
-        yield url
-    finally:
-        stop(proc)
-        log.close()
-
-
-def wait_until_answering(url: str, proc: subprocess.Popen[bytes], name: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the {name} process exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the {name} process did not answer at {url}")
-
-
-def stop(proc: subprocess.Popen[bytes], grace: float = 10) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-
-
-@dataclass
-class Worker:
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-    log: IO[bytes]
-    ready: bool = False
-
-    def is_ready(self) -> bool:
-        """Whether it has started its loop (said so in its log): killing a process that is
-        still importing Django would test nothing."""
-        if not self.ready:
-            self.ready = b" started" in self.log_path.read_bytes()[:4096]
-        return self.ready
-
-
-class WorkerPool:
-    """`cuecast worker` processes; at each kill a random one is SIGKILLed and a new one started
-    in its place."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path, seed: int) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.random = random.Random(seed)  # noqa: S311 -- which worker dies, not a secret
-        self.workers: list[Worker] = []
-        self.started = 0
-        self.kills = 0
-        self.killed_pids: list[int] = []
-
-    def start_one(self) -> None:
-        self.started += 1
-        path = self.log_dir / f"worker-{self.started:03d}.log"
-        log = path.open("wb")
-        cmd = [sys.executable, "-m", "cuecast.cli", "worker"]
-        proc = subprocess.Popen(cmd, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        self.workers.append(Worker(proc, path, log))
-
-    def kill_one(self) -> bool:
-        """SIGKILL a random working worker and start a replacement; False (and nothing done) while
-        fewer than two are working."""
-        ready = [worker for worker in self.workers if worker.is_ready()]
-        if len(ready) < 2:
-            return False
-        victim = self.random.choice(ready)
-        self.workers.remove(victim)
-        self.killed_pids.append(victim.proc.pid)
-        victim.proc.send_signal(signal.SIGKILL)
-        victim.proc.wait(10)
-        victim.log.close()
-        self.kills += 1
-        self.start_one()
-        return True
-
-    def stop_all(self, grace: float = 60) -> None:
-        """Ask every worker to finish its batch and exit; SIGKILL only one that will not."""
-        for worker in self.workers:
-            if worker.proc.poll() is None:
-                worker.proc.terminate()
-        for worker in self.workers:
-            stop(worker.proc, grace)
-            worker.log.close()
 
 
 # --- the workspace, its channels and targets ---------------------------------------------------
@@ -500,7 +396,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--run-dir", type=Path, default=None, help="logs and report.json")
     args = parser.parse_args(argv)
-    if args.workers < 3 and not os.environ.get("CHAOS_ALLOW_FEWER_WORKERS"):
+    if args.workers < 3:
         parser.error("the chaos test runs at least 3 workers")
     if args.channels < len(NETWORKS):
         parser.error(f"--channels must be at least {len(NETWORKS)}: one per network")
@@ -520,9 +416,9 @@ def plan_from(args: argparse.Namespace) -> Plan:
     )
 
 
-def setup_django(env: Environment) -> Any:
+def setup_django(env: Environment, name: str) -> Any:
     """Point this process at the run's database and data directory, migrate, and return the
-    actor that owns the chaos workspace."""
+    actor that owns a new workspace called `name` (a database may hold several runs)."""
     os.environ["CUECAST_DATABASE_URL"] = env.database_url
     os.environ["CUECAST_DATA_DIR"] = str(env.data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cuecast.settings")
@@ -535,8 +431,8 @@ def setup_django(env: Environment) -> Any:
     from cuecast.accounts.services import actor_for_user, create_workspace
 
     call_command("migrate", interactive=False, verbosity=0)
-    owner = User.objects.create_user("chaos", email="chaos@example.com")
-    workspace = create_workspace(slug="chaos", name="Chaos", owner=owner)
+    owner = User.objects.create_user(name, email=f"{name}@example.com")
+    workspace = create_workspace(slug=name, name=f"Chaos test {name}", owner=owner)
     return actor_for_user(owner, workspace)
 
 
@@ -552,7 +448,7 @@ def main(argv: list[str]) -> int:
     run_dir = args.run_dir or REPO / "var" / "chaos" / stamp
     with tempfile.TemporaryDirectory(prefix="cuecast-chaos-") as data_dir:
         env = Environment(database_url, Path(data_dir), run_dir.resolve())
-        actor = setup_django(env)
+        actor = setup_django(env, f"chaos-{stamp.lower()}")
         report = run(plan_from(args), env, actor)
     print_report(report, sys.stdout)
     print(f"\nLogs and report.json: {run_dir}")

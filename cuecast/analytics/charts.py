@@ -423,6 +423,7 @@ def best_time_chart(heatmap: Heatmap) -> Chart:
         y=[weekday_name(d) for d in range(1, 8)],
         customdata=posts,
         colorscale="Blues",
+        zmin=0,  # the weakest slot still shows as a colour, not as the empty background
         hoverongaps=False,
         colorbar={"title": {"text": measure}},
         hovertemplate="%{y} %{x}: %{z}<br>" + _("Posts") + ": %{customdata}<extra></extra>",

@@ -108,7 +108,20 @@ def extend_leases(worker: str, target_ids: list[int], now: datetime | None = Non
 def record_attempts(
     target_ids: list[int], worker: str, now: datetime, kind: AttemptKind
 ) -> dict[int, int]:
-    """Write one pending attempt per target before any call goes out. Returns target → attempt id."""
+    """Write one pending attempt per target before any call goes out. Returns target → attempt id.
+
+    Only for targets whose lease is still this worker's: on a loaded machine the lease may run
+    out between the claim and this commit, and another worker's recovery, seeing no pending
+    attempt, may have put the target back on the schedule. Calling for it then could publish it
+    twice; leaving it out costs nothing (it is someone else's now)."""
+    held = set(
+        Target.objects.select_for_update()
+        .filter(pk__in=target_ids, lease_owner=worker, lease_expires_at__gt=now)
+        .values_list("id", flat=True)
+    )
+    target_ids = [tid for tid in target_ids if tid in held]
+    if not target_ids:
+        return {}
     attempts = PublishAttempt.objects.bulk_create(
         PublishAttempt(target_id=tid, kind=kind, worker=worker, started_at=now)
         for tid in target_ids
@@ -236,6 +249,13 @@ async def run_job(
     ):
         async with limit:
             started = timezone.now()
+            if not _lease_covers_call(job):
+                # The lease might run out mid-call and the target be recovered and sent by another
+                # worker: send nothing; the conditional record decides what becomes of it.
+                lost = errors.Transient(
+                    _("The worker ran out of time for this post; nothing was sent.")
+                )
+                return CallOutcome(job, lost, scope, started)
             try:
                 conn = registry.get(job.network).connect(job.account, client)
                 conn.progress_sink = _progress_sink(job.target_id)
@@ -245,6 +265,21 @@ async def run_job(
             except Exception as exc:  # recorded as the job's outcome, never lost
                 result = exc
     return CallOutcome(job, result, scope, started)
+
+
+# A call starts only if the lease still has this much time beyond the call's own timeout.
+LEASE_MARGIN_SECONDS = 0.5
+
+
+def _lease_covers_call(job: Job) -> bool:
+    """Conservative: the lease as claimed, without the heartbeat's extensions (a heartbeat that
+    could not run is exactly the case this guards against)."""
+    settings = config.load()
+    elapsed = time.monotonic() - job.claimed_at_monotonic
+    left = job.delay + settings.worker_lease_seconds - elapsed
+    # A lease set shorter than the call timeout (tests) still leaves half of it for the call.
+    needed = min(settings.worker_call_timeout_seconds, settings.worker_lease_seconds / 2)
+    return left >= needed + LEASE_MARGIN_SECONDS
 
 
 async def _run_calls(jobs: list[Job], call: CallFn, purpose: str) -> list[CallOutcome]:
@@ -325,6 +360,7 @@ def claim_jobs(
 ) -> list[Job]:
     """Claim due targets, reserve their rate budget, record an attempt for each (committed before
     any call), load their jobs."""
+    claimed_at = time.monotonic()  # before the claim: the lease's clock starts no later
     target_ids = claim(worker, now, limit, ahead=ahead)
     if not target_ids:
         return []
@@ -334,7 +370,6 @@ def claim_jobs(
         return []
     attempt_ids = record_attempts(target_ids, worker, now, AttemptKind.PUBLISH)
     jobs = load_jobs(attempt_ids, now)
-    claimed_at = time.monotonic()
     for job in jobs:
         job.claimed_at_monotonic = claimed_at
         if job.due_at is not None and job.due_at > now:
@@ -418,6 +453,7 @@ def reconcile_once(
     """Settle unconfirmed targets by asking the network whether the post exists."""
     now = _now(now)
     worker = worker or new_worker_id()
+    claimed_at = time.monotonic()
     target_ids = claim(worker, now, limit, state=TargetState.UNCONFIRMED)
     if not target_ids:
         return 0
@@ -429,6 +465,7 @@ def reconcile_once(
     )
     jobs = load_jobs(attempt_ids, now)
     for job in jobs:  # look for the post since the attempt whose outcome is unknown
+        job.claimed_at_monotonic = claimed_at
         started = first_started.get(job.target_id, now)
         job.request = dataclasses.replace(job.request, attempt_started_at=started)
     done = async_to_sync(_run_calls)(jobs, _find, "reconcile")
