@@ -2,8 +2,8 @@
 
 The system under test gets its worker processes started and its way of learning about the burst
 (Cuecast: the target rows' due time; Celery: ETA tasks; django-tasks-db: tasks with run_after).
-While the burst drains, the CPU time of the workers, PostgreSQL and the sandbox is counted, so the
-table can say who had the two cores.
+While the burst drains, the CPU time of the workers, PostgreSQL, the sandbox and everything else on
+the machine is counted, so the table can say who had the cores.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class CpuShare:
                 ("other processes", self.others),
             )
         ]
-        return "CPU of 2 cores: " + ", ".join(parts) if cores == 2 else ", ".join(parts)
+        return f"CPU of {cores} cores: " + ", ".join(parts)
 
 
 @dataclass

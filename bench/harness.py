@@ -234,15 +234,23 @@ class Environment:
 def start_environment(root: Path) -> Environment:
     postgres = start_postgres(root)
     env_log = (root / "sandbox.log").open("ab")
-    sandbox = start_sandbox(env_log)
+    try:
+        sandbox = start_sandbox(env_log)
+    except BaseException:
+        postgres.stop()  # nothing else will: the environment never came to be
+        raise
     environment = Environment(root, postgres.url, root / "data", sandbox, postgres, [env_log])
-    os.environ.update(environment.base_env())
-    environment.data_dir.mkdir(exist_ok=True)
-    import django
-    from django.core.management import call_command
+    try:
+        os.environ.update(environment.base_env())
+        environment.data_dir.mkdir(exist_ok=True)
+        import django
+        from django.core.management import call_command
 
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+        django.setup()
+        call_command("migrate", interactive=False, verbosity=0)
+    except BaseException:
+        environment.close()
+        raise
     return environment
 
 
@@ -262,7 +270,8 @@ class Session:
             self._environment = start_environment(self._root)
             assert self._environment.postgres is not None  # started just now
             self.context["postgres"] = self._environment.postgres.version
-            self.context["logs"] = str(self._root)
+            if self.keep:
+                self.context["logs"] = str(self._root)
         return self._environment
 
     def close(self) -> None:

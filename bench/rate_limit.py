@@ -29,7 +29,7 @@ class LimitCase:
 
 
 FULL = LimitCase(limit=100, period=10.0, targets=500)
-QUICK = LimitCase(limit=20, period=10.0, targets=60)
+QUICK = LimitCase(limit=20, period=5.0, targets=60)
 
 
 def windows_spanned(first: float, last: float, period: float) -> int:

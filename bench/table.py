@@ -35,7 +35,7 @@ class Row:
 
 
 def format_number(value: float) -> str:
-    if abs(value) >= 100:
+    if abs(value) >= 100 or float(value).is_integer():
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:,.1f}"
