@@ -40,6 +40,12 @@ class ChannelOut(Schema):
     handle: str
     status: str
     status_reason: str | None
+    access_tier: str = Field(
+        "", description="The API access tier the account's app is on; empty: not recorded."
+    )
+    access_tiers: list[str] = Field(
+        default_factory=list, description="The tiers to choose from; empty: the network has none."
+    )
 
 
 # --- campaigns ----------------------------------------------------------------------------------

@@ -35,6 +35,14 @@ class Channel(models.Model):
         max_length=16, choices=ChannelStatus.choices, default=ChannelStatus.CONNECTED
     )
     status_reason = models.CharField(max_length=500, blank=True, default="")
+    # Renewing access ahead of expiry in the background (cuecast.channels.refresh): the worker
+    # that holds the lease renews it; after a passing failure it is tried again from `retry_at`.
+    refresh_lease_owner = models.CharField(max_length=64, blank=True, default="")
+    refresh_lease_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_retry_at = models.DateTimeField(null=True, blank=True)
+    # When one of its posts held for a missing API access level was last let go to try again
+    # (cuecast.publishing.holds.recheck_access): one such re-check per channel at a time.
+    access_rechecked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,6 +61,12 @@ class Channel(models.Model):
     @property
     def is_connected(self) -> bool:
         return self.status == ChannelStatus.CONNECTED
+
+    @property
+    def access_tier(self) -> str:
+        """The network's access tier this account's app is on, as the user recorded it ("": not
+        recorded; the rate budgets then assume the network's default)."""
+        return str((self.settings or {}).get("access_tier", ""))
 
 
 class OAuthClient(models.Model):

@@ -13,6 +13,13 @@ campaign, then its channel disconnects. `hold` leaves an already-held target wit
 disconnected, campaign not running) before letting a target go: one another cause still holds
 stays held, now naming that cause.
 
+Holds for a missing API access level (`HoldCause.ACCESS_TIER`) clear outside Cuecast, when the
+app's plan at the network changes: they are released when a person records the channel's new
+access tier (`release_access_tier`), and re-checked by the worker's round (`recheck_access`): once
+per `ACCESS_RECHECK` one held post per channel is let go to try again, and when a post of the
+channel is published after a target was held, that target goes too. A re-check that the network
+still refuses is held again by the call's answer (`held_by_call` writes its history).
+
 Released targets follow their workspace's late policy (docs/decisions/0008-late-policy.md): a
 target whose time has not come keeps it; one released within `ON_TIME` of its time goes out as
 if on time; later than that it goes out now ("Published late: …") while within the workspace's
@@ -27,12 +34,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cuecast.accounts.models import LatePolicy, Workspace
 from cuecast.campaigns.models import Campaign
-from cuecast.channels.models import Channel, NetworkSwitch
+from cuecast.channels.models import Channel, ChannelStatus, NetworkSwitch
 from cuecast.networks import registry
 from cuecast.posts.models import (
     HoldCause,
@@ -46,6 +53,9 @@ from cuecast.posts.models import (
 # Released this soon after its time, a post is on time: no "late" note, never skipped.
 ON_TIME = timedelta(minutes=1)
 CHUNK = 500
+# How often a channel whose posts the network refused for its API access level tries one again:
+# plans change by hand, rarely, and each try is a call the network refuses while nothing changed.
+ACCESS_RECHECK = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -383,9 +393,9 @@ def _release_one(target: Target, cause: HoldCause, causes: Causes, history: str)
 
 
 def release_due(now: datetime) -> int:
-    """The worker's round: targets held for a cap that has reopened are released, and scheduled
+    """The worker's round: targets held for a cap that has reopened are released, scheduled
     targets of a switched-off network (on their way when it was switched off, and back since) are
-    held. Returns how many targets changed."""
+    held, and holds for a missing access level are re-checked. Returns how many targets changed."""
     reopened = Target.objects.filter(
         state=TargetState.HELD, hold=HoldCause.QUOTA, next_attempt_at__lte=now
     )
@@ -396,4 +406,78 @@ def release_due(now: datetime) -> int:
         )
         reason = network_reason(switch.network, switch.reason)
         changed += len(hold(stragglers, HoldCause.NETWORK, reason, now))
+    return changed + recheck_access(now)
+
+
+# --- holds a call's answer writes, and the missing access level ---------------------------------
+
+
+def held_by_call(target_ids: Iterable[int]) -> list[TargetEvent]:
+    """The history of targets a call's answer has just held (a cap, the API access level, revoked
+    access): a "held" event each, with the reason it shows. Publishing writes those holds itself,
+    under its lease guard (cuecast.publishing.outcomes); call this in the same transaction with
+    the ids it saved. Targets among them that are not held are passed over."""
+    ids = list(target_ids)
+    if not ids:
+        return []
+    held = Target.objects.filter(pk__in=ids, state=TargetState.HELD).exclude(hold=HoldCause.NONE)
+    events = [
+        TargetEvent(target_id=tid, kind="held", cause=reason[:300], from_due=due, to_due=due)
+        for tid, reason, due in held.order_by("id").values_list("id", "reason", "due_at")
+    ]
+    return TargetEvent.objects.bulk_create(events)
+
+
+def release_access_tier(channel: Channel, now: datetime, *, history: str) -> list[TargetEvent]:
+    """The channel's access tier changed: what the network refused for the old one may go now."""
+    return release(
+        Target.objects.filter(channel=channel), HoldCause.ACCESS_TIER, now, history=history
+    )
+
+
+def recheck_access(now: datetime) -> int:
+    """The worker's re-check of holds for a missing API access level (see the module's doc).
+    Returns how many targets changed."""
+    held = Target.objects.filter(state=TargetState.HELD, hold=HoldCause.ACCESS_TIER)
+    if not held.exists():  # the usual case: no write transaction for nothing (SQLite)
+        return 0
+    # A post of the same channel went out after this one was held: the level allows posting now.
+    published_since = Target.objects.filter(
+        channel_id=OuterRef("channel_id"), published_at__gt=OuterRef("updated_at")
+    )
+    history = _("A later post of this channel was published, so its API access allows posting")
+    changed = len(
+        release(held.filter(Exists(published_since)), HoldCause.ACCESS_TIER, now, history=history)
+    )
+    for channel_id in _claim_rechecks(held, now):
+        first = held.filter(channel_id=channel_id).order_by("due_at", "id").first()
+        if first is not None:
+            history = _("Trying again whether the API access level allows posting now")
+            changed += len(
+                release(held.filter(pk=first.pk), HoldCause.ACCESS_TIER, now, history=history)
+            )
     return changed
+
+
+def _claim_rechecks(held: QuerySet[Target], now: datetime) -> list[int]:
+    """Channels whose access-level holds are due a re-check: none held or re-checked within
+    `ACCESS_RECHECK`. Each is claimed with a conditional update, so of two workers one re-checks."""
+    cutoff = now - ACCESS_RECHECK
+    quiet = (
+        held.order_by()
+        .values("channel_id")
+        .annotate(last_held=Max("updated_at"))
+        .filter(last_held__lte=cutoff)
+        .values_list("channel_id", flat=True)
+    )
+    due = Channel.objects.filter(pk__in=list(quiet), status=ChannelStatus.CONNECTED).filter(
+        Q(access_rechecked_at__isnull=True) | Q(access_rechecked_at__lte=cutoff)
+    )
+    claimed: list[int] = []
+    for channel_id, last in due.order_by("id").values_list("id", "access_rechecked_at"):
+        mine = Channel.objects.filter(pk=channel_id, access_rechecked_at=last)
+        if last is None:
+            mine = Channel.objects.filter(pk=channel_id, access_rechecked_at__isnull=True)
+        if mine.update(access_rechecked_at=now):
+            claimed.append(channel_id)
+    return claimed

@@ -42,6 +42,11 @@ urlpatterns = [
         channels.channel_disconnect,
         name="disconnect",
     ),
+    path(
+        "w/<slug:slug>/channels/<int:channel_id>/access-tier/",
+        channels.channel_access_tier,
+        name="channel_access_tier",
+    ),
     path("w/<slug:slug>/compose/", compose.compose, name="compose"),
     path("w/<slug:slug>/compose/count", compose.count, name="compose_count"),
     path("w/<slug:slug>/posts/<int:post_id>/", posts.post_detail, name="post"),

@@ -24,6 +24,8 @@ def test_lists_the_workspace_channels(api: Api, channels: dict[str, Any]) -> Non
         "handle": channels["x"].handle,
         "status": "connected",
         "status_reason": None,
+        "access_tier": "",
+        "access_tiers": ["free", "basic", "pro", "pay_per_use"],
     }
 
 

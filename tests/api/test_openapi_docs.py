@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     ("get", "/api/v1/channels"),
     ("get", "/api/v1/channels/{channel_id}"),
+    ("patch", "/api/v1/channels/{channel_id}"),
     ("get", "/api/v1/campaigns"),
     ("post", "/api/v1/campaigns"),
     ("get", "/api/v1/campaigns/{campaign_id}"),

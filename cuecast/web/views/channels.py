@@ -30,6 +30,7 @@ from cuecast import config, crypto
 from cuecast.accounts.permissions import Action, PermissionDenied
 from cuecast.channels.models import Channel
 from cuecast.channels.services import disconnect, save_connected_account, start_connect
+from cuecast.channels.tiers import set_access_tier, tier_choices, tier_label, tiers_of
 from cuecast.compliance import ledger
 from cuecast.compliance.models import CallPurpose
 from cuecast.http import CallScope, UnsafeUrl
@@ -83,6 +84,7 @@ def _render(
             "network_name": names.get(c.network, c.network),
             **_health(c),
             **_queue_slots(c),
+            **_access_tier(c),
         }
         for c in Channel.objects.filter(workspace=member.workspace)
     ]
@@ -399,3 +401,54 @@ def channel_slots(request: HttpRequest, slug: str, channel_id: int) -> HttpRespo
             _("Posting times of %(channel)s saved.") % {"channel": channel.display_name},
         )
     return redirect(f"{reverse('web:channels', kwargs={'slug': slug})}#slots-{channel.pk}")
+
+
+# --- the API access tier a channel's app is on (networks with tiers: X) ----------------------------
+
+
+def _access_tier(channel: Channel) -> dict[str, Any]:
+    if not tiers_of(channel.network):
+        return {"tier_choices": None}
+    tier = channel.access_tier
+    return {"tier_choices": tier_choices(channel.network), "tier_label": tier_label(tier)}
+
+
+@login_required
+@require_POST
+def channel_access_tier(request: HttpRequest, slug: str, channel_id: int) -> HttpResponse:
+    """Record which access tier the channel's app is on; posts the old tier kept back may go."""
+    member = get_member(request, slug)
+    channel = get_object_or_404(Channel, pk=channel_id, workspace=member.workspace)
+    back = redirect("web:channels", slug=slug)
+    try:
+        change = set_access_tier(member.actor, channel, request.POST.get("access_tier", ""))
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow changing a channel's access tier."))
+        return back
+    except ValidationFailed as exc:
+        for problem in exc.errors:
+            messages.error(request, problem.message)
+        return back
+    if not change.changed:
+        return back
+    messages.success(
+        request,
+        _("Access tier of %(channel)s saved.") % {"channel": channel.display_name}
+        + _tier_release_note(change.released, change.skipped),
+    )
+    return back
+
+
+def _tier_release_note(released: int, skipped: int) -> str:
+    note = ""
+    if released:
+        note += " " + ngettext(
+            "%(count)d held post goes out again.", "%(count)d held posts go out again.", released
+        ) % {"count": released}
+    if skipped:
+        note += " " + ngettext(
+            "%(count)d held post was skipped: its time has passed.",
+            "%(count)d held posts were skipped: their time has passed.",
+            skipped,
+        ) % {"count": skipped}
+    return note
