@@ -103,6 +103,10 @@ class RateLimit:
     # Share of the limit left unused, only where the network's window semantics are unknown.
     reserve: float = 0.0
     confirmed: bool = True  # False: the figure is from third parties, not the network's docs
+    # The calls the network counts ("METHOD path" regex), when it counts only some: a unit of work
+    # none of whose calls matching it may have been carried out (answered 2xx or 5xx, or not at
+    # all) gives its reservation back. Empty: every reserved unit counts.
+    counted_calls: str = ""
 
     def applies(self, tier: str, purpose: str) -> bool:
         return purpose in self.purposes and (not self.tiers or tier in self.tiers)

@@ -16,6 +16,7 @@ tier nobody recorded) is learned before anything is refused. Window semantics: b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,6 +60,7 @@ class BudgetRequest:
     tier: str = ""  # the channel's access tier when the network has tiers
     purpose: str = "publish"  # publish | reconcile | metrics: which limits apply, what it costs
     parts: int = 1  # posts a publish sends (a thread's parts)
+    at: datetime | None = None  # when the call will be made, if later than the admission
 
 
 @dataclass
@@ -119,12 +121,12 @@ def _judge(
     refusals: list[windows.Refusal] = []
     for rule, row, units in slots:
         windows.roll(row, rule, now)
-        refusal = windows.refusal(row, rule, units, now)
+        refusal = windows.refusal(row, rule, units, now, request.at)
         if refusal is not None:
             refusals.append(refusal)
     if not refusals:
         for rule, row, units in slots:
-            windows.spend(row, rule, units, now)
+            windows.spend(row, rule, units, now, request.at)
         admission.granted.append(request.key)
         return
     reopens = max(r.until for r in refusals)
@@ -178,8 +180,10 @@ class _Seen:
 
     slot: store.Slot
     observations: list[LimitObservation] = field(default_factory=list)
+    call_starts: list[datetime] = field(default_factory=list)  # when each observed call began
     probe_answered: bool = False
     blocked_until: datetime | None = None
+    given_back: list[datetime] = field(default_factory=list)  # reservations the network never used
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,33 @@ def _retry_after(call: http.CallRecord, now: datetime) -> datetime:
     return now + (timedelta(seconds=int(value)) if value.isdigit() else UNKNOWN_RESET_WAIT)
 
 
+def _may_have_counted(scope: http.CallScope, pattern: str) -> bool:
+    """Whether one of the calls the network counts may have been carried out: answered 2xx or
+    5xx (a server error may come after the work was done), or not answered at all."""
+    counted = re.compile(pattern)
+    return any(
+        counted.search(f"{call.method.upper()} {call.path}")
+        and (call.status == 0 or 200 <= call.status < 300 or call.status >= 500)
+        for call in scope.calls
+    )
+
+
+def _give_back_unused(
+    scope: http.CallScope, limits: _NetworkLimits, seen: dict[str, _Seen]
+) -> None:
+    """Reservations for work the network never counted (refused before its counted call) are
+    returned, to the sub-window of the work's first call (the reservation's, or just after)."""
+    at = min((call.started_at for call in scope.calls), default=None)
+    for rule in limits.by_name.values():
+        if not rule.counted_calls or scope.purpose not in rule.purposes:
+            continue
+        if _may_have_counted(scope, rule.counted_calls):
+            continue
+        entry = _seen_for(seen, rule, scope)
+        if entry is not None and at is not None:
+            entry.given_back.append(at)
+
+
 def _seen_for(seen: dict[str, _Seen], rule: RateLimit, scope: http.CallScope) -> _Seen | None:
     if rule.scope == LimitScope.ACCOUNT and scope.channel_id is None:
         return None
@@ -240,12 +271,14 @@ def _collect(
             entry = _seen_for(seen, rule, scope) if rule else None
             if entry is not None:
                 entry.observations.append(observation)
+                entry.call_starts.append(call.started_at)
         if call.status == 429 and not any(o.refused for o in observations):
             until = _retry_after(call, now)
             for rule in limits.paused_by_429(scope.purpose):
                 entry = _seen_for(seen, rule, scope)
                 if entry is not None:
                     entry.blocked_until = max(until, entry.blocked_until or until)
+    _give_back_unused(scope, limits, seen)
     if any(call.status for call in scope.calls):
         for rule in limits.reported(scope.purpose):
             entry = _seen_for(seen, rule, scope)
@@ -258,6 +291,9 @@ def _apply(row: RateBudget, entry: _Seen, now: datetime) -> None:
     windows.roll(row, rule, now)
     if entry.probe_answered:
         row.probed, row.probe_until = True, None
+    if rule.unit != LimitUnit.PERCENT:
+        for observation, call_at in zip(entry.observations, entry.call_starts, strict=True):
+            windows.learn_period(row, rule, observation, call_at)
     for observation in sorted(entry.observations, key=windows.answer_order):
         if rule.unit == LimitUnit.PERCENT:
             windows.observe_percent(row, rule, observation, now)
@@ -265,6 +301,8 @@ def _apply(row: RateBudget, entry: _Seen, now: datetime) -> None:
             windows.observe_count(row, rule, observation, now)
     if entry.blocked_until is not None:
         windows.block(row, entry.blocked_until)
+    for at in entry.given_back:
+        windows.give_back(row, rule, rule.units(1), at)
 
 
 def observe(scopes: Sequence[http.CallScope], now: datetime) -> None:

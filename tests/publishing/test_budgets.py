@@ -16,7 +16,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection, connections
 
-from cuecast import http
+from cuecast import config, http
 from cuecast.accounts.services import create_workspace
 from cuecast.channels.models import Channel
 from cuecast.networks import registry
@@ -30,6 +30,7 @@ from cuecast.networks.base import (
     WindowKind,
 )
 from cuecast.publishing import budgets
+from cuecast.publishing.budget_windows import ANSWER_WAIT
 from cuecast.publishing.budgets import BudgetRequest
 from cuecast.publishing.models import RateBudget
 
@@ -211,7 +212,10 @@ def test_first_call_window_opens_with_the_reservation(
 def test_a_reported_limit_is_probed_then_the_networks_figures_win(channel: Channel) -> None:
     first = budgets.admit(requests(channel, 3), T0)
     assert first.granted == [1]  # one probe goes alone
-    assert first.waiting == {2: T0, 3: T0}  # ...the others try again once its answer is in
+    # ...the others try again once its answer is in, and not before a worker's look-ahead would
+    # claim them too early: a round trip's allowance plus the look-ahead.
+    answered = T0 + ANSWER_WAIT + timedelta(seconds=config.load().worker_lookahead_seconds)
+    assert first.waiting == {2: answered, 3: answered}
     reset = T0 + timedelta(minutes=12)
     budgets.observe(
         [answer("x", channel, "POST", "/2/tweets", x_headers(reset, limit=5, remaining=4))], T0
@@ -319,16 +323,37 @@ def test_an_unexplained_429_pauses_the_accounts_rate_budgets(workspace: Any) -> 
     assert admission.waiting == {1: T0 + budgets.UNKNOWN_RESET_WAIT}
 
 
-def test_linkedin_429_holds_the_member_until_midnight_utc(workspace: Any) -> None:
+def test_a_linkedin_429_without_retry_after_pauses_the_member_briefly(workspace: Any) -> None:
     linkedin = make_channel(workspace, "linkedin", "urn:li:person:7")
     budgets.observe([answer("linkedin", linkedin, "POST", "/rest/posts", {}, status=429)], T0)
     reopens, reason = budgets.admit(requests(linkedin, 1), T0).held[1]
-    assert reopens == datetime(2026, 11, 24, tzinfo=UTC)
+    # A burst's throttle, not the day's cap: the budget's own count of the day is far from used.
+    assert reopens == T0 + budgets.UNKNOWN_RESET_WAIT
     # LinkedIn publishes no figure: the reason says it refused, without quoting one.
     assert (
         reason
-        == "LinkedIn has stopped taking posts from this account for now; it reopens on 2026-11-24 at 00:00 UTC."
+        == "LinkedIn has stopped taking posts from this account for now; it reopens at 10:01 UTC."
     )
+    assert budgets.admit(requests(linkedin, 1, start=2), reopens).granted == [2]
+
+
+def test_a_linkedin_429_with_retry_after_pauses_the_member_that_long(workspace: Any) -> None:
+    linkedin = make_channel(workspace, "linkedin", "urn:li:person:7")
+    refused = answer(
+        "linkedin", linkedin, "POST", "/rest/posts", {"retry-after": "600"}, status=429
+    )
+    budgets.observe([refused], T0)
+    reopens, _reason = budgets.admit(requests(linkedin, 1), T0).held[1]
+    assert reopens == T0 + timedelta(seconds=600)
+
+
+def test_linkedin_holds_until_midnight_utc_once_the_days_count_is_used(workspace: Any) -> None:
+    linkedin = make_channel(workspace, "linkedin", "urn:li:person:7")
+    admission = budgets.admit(requests(linkedin, 151), T0)
+    assert len(admission.granted) == 150
+    reopens, reason = admission.held[151]
+    assert reopens == datetime(2026, 11, 24, tzinfo=UTC)
+    assert "150 posts a day" in reason
 
 
 # --- rolling windows --------------------------------------------------------------------------

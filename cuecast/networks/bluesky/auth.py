@@ -12,7 +12,6 @@ for renewing ahead of time (atproto.com/specs/xrpc#authentication).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import Callable
@@ -63,7 +62,7 @@ async def check_server(url: str, config: Config) -> str:
     if url.rstrip("/") == config.bluesky_default_pds.rstrip("/"):
         return url
     try:
-        return await asyncio.to_thread(cuecast_http.check_user_url, url)
+        return await cuecast_http.check_user_url_cached(url)
     except cuecast_http.UnsafeUrl as exc:
         raise UnsafeServerUrl(str(exc), code="unsafe_url") from exc
 

@@ -57,12 +57,24 @@ RATE_LIMITS: tuple[RateLimit, ...] = (
 )
 
 
+def retry_after(call: CallRecord) -> datetime | None:
+    """A `Retry-After` in seconds, when an answer carries one (Meta's documented answers do not;
+    a proxy or a future API may)."""
+    value = call.limit_headers.get("retry-after", "").strip()
+    return call.started_at + timedelta(seconds=int(value)) if value.isdigit() else None
+
+
 def usage_observation(
-    name: str, scope: LimitScope, usage: ratelimit.Usage, seen_at: datetime
+    name: str,
+    scope: LimitScope,
+    usage: ratelimit.Usage,
+    seen_at: datetime,
+    retry_at: datetime | None = None,
 ) -> LimitObservation:
     """A usage report as an observation: 100 units, of which `percent` are used. Throttled, it
-    reopens when Meta estimates (whole minutes, plus a minute: calling early prolongs a block)."""
-    resets_at = None
+    reopens when Meta estimates (whole minutes, plus a minute: calling early prolongs a block),
+    else when a `Retry-After` says; with neither, the budget's documented pause applies."""
+    resets_at = retry_at
     if usage.regain_minutes:
         resets_at = seen_at + timedelta(minutes=usage.regain_minutes) + ratelimit.REGAIN_MARGIN
     return LimitObservation(
@@ -81,7 +93,12 @@ def read_usage(
     """The app's and the account's usage in one answer; `account_types` are the BUC types (and
     "page") that describe the connected account."""
     info = ratelimit.parse(call.limit_headers, call.started_at)
+    retry_at = retry_after(call)
     if info is None:
+        if call.status == 429 and retry_at is not None:  # refused, with no usage report
+            return [
+                LimitObservation(account_name, LimitScope.ACCOUNT, resets_at=retry_at, refused=True)
+            ]
         return []
     seen: dict[str, LimitObservation] = {}
     for usage in info.usages:
@@ -91,7 +108,7 @@ def read_usage(
             name, scope = account_name, LimitScope.ACCOUNT
         else:
             continue
-        observation = usage_observation(name, scope, usage, info.seen_at)
+        observation = usage_observation(name, scope, usage, info.seen_at, retry_at)
         # Several reports for one budget (X-Page-Usage and the BUC header): the fuller one counts.
         if name not in seen or (observation.remaining or 0) < (seen[name].remaining or 0):
             seen[name] = observation

@@ -3,7 +3,9 @@
 The IG User Media Publish reference: a professional account can publish 50 posts within a 24-hour
 moving period (a carousel counts once), enforced at `media_publish`; older pages said 25 and
 third-party tools cite 100 [conflict] — Cuecast budgets the reference's 50, and the connector still
-reads `content_publishing_limit` before each publish. Calls fall under Business Use Case limits,
+reads `content_publishing_limit` before each publish. The budget counts a publish once
+`media_publish` may have published it (answered 2xx or 5xx, or not at all): a publish refused
+before or by it gives its reservation back. Calls fall under Business Use Case limits,
 reported in `X-Business-Use-Case-Usage` (type "instagram") and `X-App-Usage`, as percentages.
 """
 
@@ -41,6 +43,9 @@ RATE_LIMITS: tuple[RateLimit, ...] = (
         kind=LimitKind.CAP,
         window_kind=WindowKind.ROLLING,
         source=MEDIA_PUBLISH,
+        # Instagram counts what `media_publish` published: a publish refused before it (a
+        # container error, the limit check, a throttle) or by it does not use the cap.
+        counted_calls=r"^POST .*/media_publish$",
     ),
     usage_limit(ACCOUNT_USAGE, LimitScope.ACCOUNT, timedelta(hours=24), RATE_LIMITING),
     usage_limit(APP_USAGE, LimitScope.APP, timedelta(hours=1), RATE_LIMITING),

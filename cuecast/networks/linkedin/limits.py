@@ -3,8 +3,11 @@
 learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits: every endpoint has a daily
 limit per application and per member, reset at midnight UTC; the figures are not published (the
 Developer Portal shows them per app), and answers carry no rate-limit headers — a limited call
-gets a bare 429. Third parties report 150 posts a day per member [unconfirmed]; Cuecast budgets
-that, and a 429 on publishing closes the member's budget until midnight UTC.
+gets a bare 429, "also occasionally for infrastructure protection". Third parties report 150 posts
+a day per member [unconfirmed]; Cuecast budgets that. A 429 on publishing is not read as the day's
+cap: it pauses the member's budget until its `Retry-After` if one is sent, else for a short
+while (the budget's default); the budget holds work until midnight UTC only when its own count
+of the day is used up.
 """
 
 from __future__ import annotations
@@ -58,8 +61,6 @@ def next_midnight(moment: datetime) -> datetime:
 def read(call: CallRecord) -> list[LimitObservation]:
     if call.status != 429 or call.method.upper() != "POST" or not _PUBLISHING.search(call.path):
         return []
-    return [
-        LimitObservation(
-            POSTS_DAY, LimitScope.ACCOUNT, resets_at=next_midnight(call.started_at), refused=True
-        )
-    ]
+    value = call.limit_headers.get("retry-after", "").strip()
+    retry_at = call.started_at + timedelta(seconds=int(value)) if value.isdigit() else None
+    return [LimitObservation(POSTS_DAY, LimitScope.ACCOUNT, resets_at=retry_at, refused=True)]

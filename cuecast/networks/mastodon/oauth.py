@@ -6,7 +6,6 @@ Sources: docs.joinmastodon.org/methods/apps/, /methods/oauth/, /api/oauth-scopes
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import secrets
@@ -53,7 +52,7 @@ def normalize_server_url(server_url: str) -> str:
 async def check_server(url: str) -> str:
     """Refuse private and loopback servers (except the sandbox); DNS runs off the event loop."""
     try:
-        return await asyncio.to_thread(cuecast_http.check_user_url, url)
+        return await cuecast_http.check_user_url_cached(url)
     except cuecast_http.UnsafeUrl as exc:
         raise UnsafeServerUrl(str(exc), code="unsafe_url") from exc
 

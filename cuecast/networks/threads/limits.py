@@ -20,7 +20,7 @@ from cuecast.networks.base import (
     RateLimit,
     WindowKind,
 )
-from cuecast.networks.facebook.limits import APP_USAGE, usage_limit
+from cuecast.networks.facebook.limits import APP_USAGE, retry_after, usage_limit
 from cuecast.networks.facebook.ratelimit import REGAIN_MARGIN
 from cuecast.networks.threads import ratelimit
 
@@ -59,18 +59,23 @@ RATE_LIMITS: tuple[RateLimit, ...] = (
 
 def read(call: CallRecord) -> list[LimitObservation]:
     """The usage one answer reports, as 100 units of which `percent` are used. Throttled, it
-    reopens when Meta estimates, plus a minute (the estimate is in whole minutes)."""
+    reopens when Meta estimates, plus a minute (the estimate is in whole minutes), else when a
+    `Retry-After` says."""
     usage = ratelimit.parse(call.limit_headers, call.started_at)
+    said = retry_after(call)
     if usage is None:
+        if call.status == 429 and said is not None:  # refused, with no usage report
+            return [LimitObservation(APP_USAGE, LimitScope.ACCOUNT, resets_at=said, refused=True)]
         return []
-    retry_at = usage.retry_at()
+    estimate = usage.retry_at()
+    retry_at = estimate + REGAIN_MARGIN if estimate is not None else said
     return [
         LimitObservation(
             APP_USAGE,
             LimitScope.ACCOUNT,
             limit=100,
             remaining=max(0, 100 - usage.percent),
-            resets_at=retry_at + REGAIN_MARGIN if retry_at is not None else None,
+            resets_at=retry_at,
             refused=usage.percent >= 100 or usage.regain_minutes > 0,
         )
     ]

@@ -1,8 +1,8 @@
-"""LinkedIn's bare 429 read as the member's posting day closing until midnight UTC."""
+"""LinkedIn's bare 429 read as a refusal of the member's posting; the budget decides how long."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,16 +19,19 @@ def call(method: str, path: str, status: int) -> http.CallRecord:
     return http.CallRecord(method, "api.linkedin.com", path, AT, status, {})
 
 
-def test_a_429_on_publishing_closes_the_day() -> None:
+def test_a_429_on_publishing_is_a_refusal_that_names_no_reset() -> None:
+    # A bare 429 may be a short burst's throttle: the budget decides how long (ADR 0006).
     assert limits.read(call("POST", "/rest/posts", 429)) == [
-        LimitObservation(
-            "posts_day",
-            LimitScope.ACCOUNT,
-            resets_at=datetime(2026, 11, 24, tzinfo=UTC),
-            refused=True,
-        )
+        LimitObservation("posts_day", LimitScope.ACCOUNT, refused=True)
     ]
     assert limits.read(call("POST", "/rest/images?action=initializeUpload", 429))
+
+
+def test_a_429_with_retry_after_reopens_then() -> None:
+    refused = http.CallRecord("POST", "api.linkedin.com", "/rest/posts", AT, 429)
+    refused.limit_headers = {"retry-after": "120"}
+    [seen] = limits.read(refused)
+    assert seen.resets_at == AT + timedelta(seconds=120) and seen.refused
 
 
 @pytest.mark.parametrize(
