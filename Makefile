@@ -35,10 +35,13 @@ test: setup system-deps
 test-sqlite: setup
 	$(BIN)/pytest -m "not postgres" $(PYTEST_ARGS)
 
-# The publishing, API and network conformance tests again, and the PostgreSQL-only ones, on a real PostgreSQL server
-# that the run starts itself in a temporary directory.
+# The publishing, API and network conformance tests again, and the PostgreSQL-only ones wherever they
+# are (every test file marked `postgres`), on a real PostgreSQL server the run starts itself in a
+# temporary directory.
+PG_AGAIN := tests/publishing tests/api tests/conformance tests/bench
+PG_ONLY = $(filter-out $(addsuffix /%,$(PG_AGAIN)),$(shell grep -rl --include='test_*.py' 'mark.postgres' tests | sort))
 test-postgres: setup
-	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest tests/publishing tests/api tests/conformance tests/bench $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest $(PG_AGAIN) $(PG_ONLY) $(PYTEST_ARGS)
 
 # The benchmark (bench/README.md): Cuecast against Celery and django-tasks-db on one machine, printed
 # as one table and saved to bench/results/latest.json. `make bench BENCH_ARGS=--quick` takes ~3 min.

@@ -8,10 +8,13 @@ sandbox. Tests may pass a `transport`; nothing else should build an httpx client
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -73,6 +76,37 @@ def check_user_url(url: str) -> str:
                 % {"host": parts.hostname}
             )
     return url
+
+
+# A server address found safe is trusted for this long in this process, so a worker does not
+# resolve the same Mastodon instance once per post. The guard was never proof against DNS that
+# changes between the check and the connection (httpx resolves again); five minutes keeps that
+# window the order of a DNS TTL. Refusals are not remembered: they are raised every time.
+SAFE_URL_SECONDS = 300.0
+SAFE_URL_MAX = 10_000
+_safe_urls: dict[tuple[str, bool, str], float] = {}
+_safe_urls_lock = threading.Lock()
+
+
+async def check_user_url_cached(url: str) -> str:
+    """`check_user_url`, remembered per URL (and sandbox setting) for `SAFE_URL_SECONDS`; the DNS
+    lookup of a URL not yet known runs off the event loop. Raises UnsafeUrl like the original."""
+    settings = config.load()
+    key = (url, settings.sandbox_enabled, settings.sandbox_url)
+    if _safe_urls.get(key, 0.0) > time.monotonic():
+        return url
+    await asyncio.to_thread(check_user_url, url)
+    with _safe_urls_lock:
+        if len(_safe_urls) >= SAFE_URL_MAX:
+            _safe_urls.clear()  # rare: thousands of distinct servers; all are checked again
+        _safe_urls[key] = time.monotonic() + SAFE_URL_SECONDS
+    return url
+
+
+def forget_safe_urls() -> None:
+    """Check every server address again on its next use (tests; after a configuration change)."""
+    with _safe_urls_lock:
+        _safe_urls.clear()
 
 
 @dataclass
@@ -166,17 +200,85 @@ async def _log_response(response: httpx.Response) -> None:
     )
 
 
+# httpcore's pool looks at every connection it holds (a socket check for each idle one) twice per
+# request, so its cost per request grows with the pool. A client with many connections spreads
+# them over pools of at most this many, and each request goes to the least busy pool.
+POOL_SHARD_SIZE = 8
+
+
+class _ShardedTransport(httpx.AsyncBaseTransport):
+    """Several small connection pools behind one transport; a request goes to the pool with the
+    fewest requests in flight, so no pool queues while another has room."""
+
+    def __init__(self, max_connections: int) -> None:
+        count = max(1, -(-max_connections // POOL_SHARD_SIZE))
+        sizes = [max_connections // count + (i < max_connections % count) for i in range(count)]
+        self._pools = [
+            httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            )
+            for size in sizes
+        ]
+        self._busy = [0] * count
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        index = min(range(len(self._pools)), key=self._busy.__getitem__)
+        self._busy[index] += 1
+        try:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
+            self._busy[index] -= 1
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Released(response.stream, lambda: self._release(index))
+        return response
+
+    def _release(self, index: int) -> None:
+        self._busy[index] -= 1
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+
+class _Released(httpx.AsyncByteStream):
+    """A response body that tells its pool's counter when it is closed."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release: Callable[[], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:  # once, however often the body is closed
+                release()
+
+
 def async_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout | None = None,
     max_connections: int = 100,
 ) -> httpx.AsyncClient:
+    # Keep every connection the pool may open: with fewer kept alive, each answer beyond them
+    # closes its connection and the next call opens (and handshakes) a new one. Proxies from the
+    # environment still apply: their mounts are more specific than "all://".
+    mounts = None if transport is not None else {"all://": _ShardedTransport(max_connections)}
     return httpx.AsyncClient(
         timeout=timeout or DEFAULT_TIMEOUT,
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
         transport=transport,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
+        mounts=mounts,
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
         event_hooks={"request": [_log_request], "response": [_log_response]},
     )

@@ -28,11 +28,13 @@ class FinalAsOf:
     @property
     def text(self) -> str:
         """ "Final as of 12 Nov 2026: the channel was disconnected." in the workspace's zone."""
-        why = FinalReason(self.reason).label
+        label = str(FinalReason(self.reason).label)
+        # Only the first letter: German nouns keep their capital ("der Kanal wurde getrennt").
+        why = label[:1].lower() + label[1:]
         if self.at is None:
-            return _("No figures collected: %(why)s.") % {"why": str(why).lower()}
+            return _("No figures collected: %(why)s.") % {"why": why}
         day = formats.date_format(self.at.astimezone(ZoneInfo(self.zone)).date(), "j M Y")
-        return _("Final as of %(day)s: %(why)s.") % {"day": day, "why": str(why).lower()}
+        return _("Final as of %(day)s: %(why)s.") % {"day": day, "why": why}
 
 
 def _target(workspace: Workspace, target_id: int) -> Target | None:

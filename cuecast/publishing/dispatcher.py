@@ -36,7 +36,7 @@ from cuecast.logging import log_context
 from cuecast.networks import errors, registry
 from cuecast.networks.base import Connection, PublishResult
 from cuecast.posts.models import HoldCause, Target, TargetState
-from cuecast.publishing import budgets, metrics, outcomes
+from cuecast.publishing import budgets, holds, metrics, outcomes
 from cuecast.publishing.jobs import Job, load_jobs
 from cuecast.publishing.models import AttemptKind, AttemptOutcome, PublishAttempt
 
@@ -117,6 +117,7 @@ def record_attempts(
     held = set(
         Target.objects.select_for_update()
         .filter(pk__in=target_ids, lease_owner=worker, lease_expires_at__gt=now)
+        .order_by("id")  # the lock order every writer of targets keeps (no deadlocks)
         .values_list("id", flat=True)
     )
     target_ids = [tid for tid in target_ids if tid in held]
@@ -138,33 +139,61 @@ def record_attempts(
     return {a.target_id: a.pk for a in attempts}
 
 
+# Expired leases recovered per transaction: a dead worker's whole batch in a few round trips.
+RECOVER_BATCH = 500
+
+
 def recover_expired_leases(now: datetime | None = None) -> int:
-    """Targets whose worker died: with an attempt pending they are unconfirmed, else scheduled."""
+    """Targets whose worker died: with an attempt pending they are unconfirmed, else scheduled.
+
+    Target rows are locked first, in id order, and only then their attempts, the order
+    `outcomes.record_many` uses: a live worker's flush and this recovery may wait for each other
+    but never deadlock. On PostgreSQL a target another transaction holds is skipped (its worker is
+    recording it right now, or the next round takes it)."""
     now = _now(now)
-    expired = Target.objects.filter(state=TargetState.PUBLISHING, lease_expires_at__lt=now)
     recovered = 0
-    for target_id in list(expired.values_list("id", flat=True)[:500]):
+    while True:
         with transaction.atomic():
-            pending = PublishAttempt.objects.filter(
-                target_id=target_id, kind=AttemptKind.PUBLISH, outcome=AttemptOutcome.PENDING
-            )
-            if pending.exists():
-                pending.update(
-                    outcome=AttemptOutcome.UNKNOWN,
-                    finished_at=now,
-                    message="The worker stopped during the call.",
-                )
-                fields = {
-                    "state": TargetState.UNCONFIRMED,
-                    "next_attempt_at": now,
-                    "reason": "We could not confirm whether this was published; checking with the network.",
-                }
-            else:
-                fields = {"state": TargetState.SCHEDULED, "next_attempt_at": now}
-            recovered += Target.objects.filter(
-                pk=target_id, state=TargetState.PUBLISHING, lease_expires_at__lt=now
-            ).update(lease_owner="", lease_expires_at=None, updated_at=now, **fields)
-    return recovered
+            ids = _lock_expired(now)
+            if not ids:
+                return recovered
+            recovered += _recover(ids, now)
+        if len(ids) < RECOVER_BATCH:
+            return recovered
+
+
+def _lock_expired(now: datetime) -> list[int]:
+    expired = Target.objects.filter(
+        state=TargetState.PUBLISHING, lease_expires_at__lt=now
+    ).order_by("id")
+    if connection.features.has_select_for_update_skip_locked:
+        expired = expired.select_for_update(skip_locked=True, of=("self",))
+    return list(expired.values_list("id", flat=True)[:RECOVER_BATCH])
+
+
+def _recover(ids: list[int], now: datetime) -> int:
+    """Recover locked, expired targets (inside the caller's transaction)."""
+    pending = PublishAttempt.objects.filter(
+        target_id__in=ids, kind=AttemptKind.PUBLISH, outcome=AttemptOutcome.PENDING
+    )
+    begun = set(pending.values_list("target_id", flat=True))
+    pending.update(
+        outcome=AttemptOutcome.UNKNOWN,
+        finished_at=now,
+        message="The worker stopped during the call.",
+    )
+    still_expired = Target.objects.filter(state=TargetState.PUBLISHING, lease_expires_at__lt=now)
+    released = {"lease_owner": "", "lease_expires_at": None, "updated_at": now}
+    unconfirmed = still_expired.filter(pk__in=[tid for tid in ids if tid in begun]).update(
+        state=TargetState.UNCONFIRMED,
+        next_attempt_at=now,
+        reason="We could not confirm whether this was published; checking with the network.",
+        **released,
+    )
+    scheduled = still_expired.filter(pk__in=[tid for tid in ids if tid not in begun]).update(
+        state=TargetState.SCHEDULED, next_attempt_at=now, **released
+    )
+    return unconfirmed + scheduled
 
 
 def _save_progress(target_id: int, progress: dict[str, Any]) -> None:
@@ -302,7 +331,7 @@ def admit_within_budgets(worker: str, target_ids: list[int], now: datetime) -> l
     """Keep the claimed targets the networks' rate budgets allow now; the others go back without a
     call: to wait for their window (still scheduled), or held until a daily cap reopens."""
     rows = Target.objects.filter(pk__in=target_ids).values_list(
-        "id", "channel_id", "channel__network", "channel__settings"
+        "id", "channel_id", "channel__network", "channel__settings", "next_attempt_at"
     )
     by_id = {
         tid: budgets.BudgetRequest(
@@ -310,8 +339,9 @@ def admit_within_budgets(worker: str, target_ids: list[int], now: datetime) -> l
             network=network,
             channel_id=channel_id,
             tier=str((channel_settings or {}).get("access_tier", "")),
+            at=due_at,  # a target claimed ahead is sent at its time: judged in that window
         )
-        for tid, channel_id, network, channel_settings in rows
+        for tid, channel_id, network, channel_settings, due_at in rows
     }
     admission = budgets.admit([by_id[tid] for tid in target_ids if tid in by_id], now)
     mine = Target.objects.filter(state=TargetState.PUBLISHING, lease_owner=worker)
@@ -343,6 +373,8 @@ def admit_within_budgets(worker: str, target_ids: list[int], now: datetime) -> l
             reason=f"Held: {reason}"[:500],
             **released,
         )
+    if admission.held:
+        holds.held_by_call(admission.held)  # their history says why, as for any other hold
     for tid in [*admission.waiting, *admission.held]:
         metrics.record_budget_wait(by_id[tid].network)
     return admission.granted
@@ -391,10 +423,28 @@ def publish_outcome(done: CallOutcome, attempt_count: int, now: datetime) -> out
     return outcomes.classify(RuntimeError("no result"), now=now, attempt_count=1)
 
 
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    """A committed batch of publish outcomes, for what follows the commit."""
+
+    done: list[CallOutcome]
+    finished: list[outcomes.Finished]
+    changed: set[int]
+    now: datetime
+
+
 def record_publish_outcomes(done: list[CallOutcome], worker: str) -> set[int]:
     """Record a batch of publish calls: outcomes, attempts and the calls made, in one transaction."""
     if not done:
         return set()
+    recorded = commit_publish_outcomes(done, worker)
+    after_commit(recorded)
+    return recorded.changed
+
+
+def commit_publish_outcomes(done: list[CallOutcome], worker: str) -> Recorded:
+    """The transaction of `record_publish_outcomes`: all of it or nothing, so a batch that fails
+    (a deadlock) can be committed again as a whole."""
     now = timezone.now()
     counts = dict(
         Target.objects.filter(pk__in=[d.job.target_id for d in done]).values_list(
@@ -415,8 +465,13 @@ def record_publish_outcomes(done: list[CallOutcome], worker: str) -> set[int]:
         published = [f.target_id for f in finished if f.outcome.result and f.target_id in changed]
         if published:
             analytics_plan.start_polls(published, now)
-    budgets.observe([d.scope for d in done], now)
-    for item, call in zip(finished, done, strict=True):
+    return Recorded(done, finished, changed, now)
+
+
+def after_commit(recorded: Recorded) -> None:
+    """What a committed batch tells the budgets, the metrics and the log (once per batch)."""
+    budgets.observe([d.scope for d in recorded.done], recorded.now)
+    for item, call in zip(recorded.finished, recorded.done, strict=True):
         network, due = call.job.network, call.job.due_at
         lateness = (
             (call.started_at - due).total_seconds()
@@ -424,11 +479,16 @@ def record_publish_outcomes(done: list[CallOutcome], worker: str) -> set[int]:
             else None
         )
         metrics.record_outcome(network, str(item.outcome.target_state), lateness)
-        with log_context(target_id=item.target_id, channel_id=call.job.channel_id, network=network):
-            log.info(
-                "target %s: %s %s", item.target_id, item.outcome.target_state, item.outcome.reason
-            )
-    return changed
+        if log.isEnabledFor(logging.INFO):
+            with log_context(
+                target_id=item.target_id, channel_id=call.job.channel_id, network=network
+            ):
+                log.info(
+                    "target %s: %s %s",
+                    item.target_id,
+                    item.outcome.target_state,
+                    item.outcome.reason,
+                )
 
 
 def run_once(

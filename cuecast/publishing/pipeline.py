@@ -17,9 +17,11 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
+from django.db import DatabaseError
 from django.utils import timezone
 
 from cuecast import config
@@ -34,13 +36,58 @@ FLUSH_SIZE = 200
 FLUSH_SECONDS = 0.05
 # Lease recovery, quota releases and reconciliation run this often while the worker is busy.
 CHORES_SECONDS = 1.0
+# A flush that hits a deadlock or a serialization failure is tried this many times, a moment apart,
+# before its batch goes back to wait for the next flush: outcomes are never dropped.
+FLUSH_TRIES = 3
+FLUSH_RETRY_SECONDS = 0.02
+# PostgreSQL's "try the transaction again" errors: deadlock_detected, serialization_failure.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+# A claim that came back full means more is due: the pipeline counts as busy this long after it.
+BUSY_AFTER_FULL_CLAIM_SECONDS = 2.0
+
+
+class Activity:
+    """Whether this process's publishing pipeline is busy: calls in flight, or a claim that came
+    back full a moment ago. Background jobs of the same process (metric polling) read it to yield
+    the cores to publishing during a burst. Written by the pipeline's thread, read by others:
+    plain attribute reads and writes, no lock needed."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.inflight = 0
+        self.busy_until = 0.0
+
+    def claimed(self, count: int, asked: int) -> None:
+        if count and count >= asked:
+            self.busy_until = self.clock() + BUSY_AFTER_FULL_CLAIM_SECONDS
+
+    def busy(self) -> bool:
+        return self.inflight > 0 or self.clock() < self.busy_until
+
+
+ACTIVITY = Activity()
+
+
+def is_retryable(error: DatabaseError) -> bool:
+    """A deadlock, a serialization failure, or SQLite's busy timeout: the transaction was rolled
+    back as a whole and may simply be run again."""
+    if getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(error)
 
 
 class Pipeline:
-    def __init__(self, worker: str, stop: threading.Event, waker: wakeup.Waker) -> None:
+    def __init__(
+        self,
+        worker: str,
+        stop: threading.Event,
+        waker: wakeup.Waker,
+        activity: Activity = ACTIVITY,
+    ) -> None:
         self.worker = worker
         self.stop = stop
         self.waker = waker
+        self.activity = activity
         self.inflight: dict[int, asyncio.Task[CallOutcome]] = {}
         self.done: list[CallOutcome] = []
         self.last_flush = time.monotonic()
@@ -57,7 +104,11 @@ class Pipeline:
             while not self.stop.is_set() or self.inflight:
                 claimed = 0
                 room = capacity - len(self.inflight)
-                if not self.stop.is_set() and room >= max(1, capacity // 4):
+                # Outcomes that could not be recorded yet (put back after a failed flush) hold up
+                # new claims once they fill the pipeline: nothing piles up while the database
+                # refuses.
+                backlog = len(self.done) >= capacity
+                if not self.stop.is_set() and not backlog and room >= max(1, capacity // 4):
                     jobs = await sync_to_async(dispatcher.claim_jobs)(
                         self.worker, timezone.now(), room, ahead=ahead
                     )
@@ -66,10 +117,11 @@ class Pipeline:
                             dispatcher.run_job(job, dispatcher._publish, client, limit, "publish")
                         )
                     claimed = len(jobs)
+                    self.activity.claimed(claimed, room)
                 self._collect()
                 await self._flush_if_due()
-                if self.inflight and time.monotonic() >= self.next_heartbeat:
-                    await sync_to_async(dispatcher.extend_leases)(self.worker, list(self.inflight))
+                if (self.inflight or self.done) and time.monotonic() >= self.next_heartbeat:
+                    await self._heartbeat()
                     self.next_heartbeat = time.monotonic() + heartbeat_every
                 if time.monotonic() >= self.next_chores and not self.stop.is_set():
                     await sync_to_async(chores)(self.worker)
@@ -82,14 +134,23 @@ class Pipeline:
                         timeout=FLUSH_SECONDS,
                         return_when=asyncio.FIRST_COMPLETED,
                     )
+                elif self.done:  # a batch put back after a failed flush: try it again soon
+                    await asyncio.sleep(FLUSH_SECONDS)
                 elif not self.stop.is_set():
                     await self._idle()
             self._collect()
             await self._flush(force=True)
+        self.activity.inflight = 0
 
     def _collect(self) -> None:
         for target_id in [tid for tid, task in self.inflight.items() if task.done()]:
             self.done.append(self.inflight.pop(target_id).result())
+        self.activity.inflight = len(self.inflight)
+
+    async def _heartbeat(self) -> None:
+        """Keep the leases of calls in flight and of outcomes still waiting to be recorded."""
+        ours = [*self.inflight, *(d.job.target_id for d in self.done)]
+        await sync_to_async(dispatcher.extend_leases)(self.worker, ours)
 
     async def _flush_if_due(self) -> None:
         stale = time.monotonic() - self.last_flush >= FLUSH_SECONDS
@@ -97,11 +158,42 @@ class Pipeline:
             await self._flush()
 
     async def _flush(self, force: bool = False) -> None:
+        """Record the finished calls in one transaction. One that fails with a deadlock or a
+        serialization failure is tried again; if it still fails, the batch stays for the next
+        flush (its leases kept by the heartbeat), or, when the worker stops, the error is raised
+        and the leases run out: those targets are recovered and reconciled."""
         if not self.done:
             return
         batch, self.done = self.done, []
-        await sync_to_async(dispatcher.record_publish_outcomes)(batch, self.worker)
-        self.last_flush = time.monotonic()
+        try:
+            recorded = await self._commit(batch)
+        except DatabaseError as error:
+            if force or not is_retryable(error):
+                raise
+            self.done = batch + self.done
+            return
+        finally:
+            self.last_flush = time.monotonic()
+        await sync_to_async(dispatcher.after_commit)(recorded)
+
+    async def _commit(self, batch: list[CallOutcome]) -> dispatcher.Recorded:
+        for attempt in range(1, FLUSH_TRIES + 1):
+            try:
+                return await sync_to_async(dispatcher.commit_publish_outcomes)(batch, self.worker)
+            except DatabaseError as error:
+                if not is_retryable(error):
+                    raise
+                log.warning(
+                    "recording %s outcomes failed (%s), try %s of %s",
+                    len(batch),
+                    error,
+                    attempt,
+                    FLUSH_TRIES,
+                )
+                if attempt == FLUSH_TRIES:
+                    raise
+                await asyncio.sleep(FLUSH_RETRY_SECONDS * attempt)
+        raise AssertionError("unreachable")
 
     async def _idle(self) -> None:
         """Sleep until the next target is due (minus the look-ahead) or a notification comes."""

@@ -3,6 +3,7 @@ targets whose figures the test moves over time (for the metric collector's tests
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +20,32 @@ from cuecast.networks import registry
 from cuecast.networks.base import Account, MediaItem, Part, PublishRequest
 from cuecast.posts.models import Post, Target, TargetState
 
-# Now, to the second: tokens minted by the sandbox and the expiry Cuecast stores for
-# them (counted from the real clock) then agree, so a 90-day plan refreshes them in time.
-START = datetime.now(UTC).replace(microsecond=0)
+# How far before the real clock a chosen start may lie. The sandbox mints tokens on the
+# world's clock, Cuecast counts their expiry from the real one (2 hours for X, refreshed 5
+# minutes ahead): within this lag Cuecast still refreshes before the sandbox refuses a token.
+START_MAY_LAG = timedelta(minutes=30)
+
+
+def start_instant(chosen: str, real_now: datetime) -> datetime:
+    """The instant the worlds start at: `chosen` (ISO 8601 with an offset, from the
+    CUECAST_TEST_START variable, docs/testing.md), or the real now to the second."""
+    if not chosen.strip():
+        return real_now.replace(microsecond=0)
+    instant = datetime.fromisoformat(chosen.strip())
+    if instant.tzinfo is None:
+        raise ValueError(f"CUECAST_TEST_START needs a UTC offset or Z, got {chosen!r}")
+    if instant < real_now - START_MAY_LAG:
+        # Cuecast would then keep tokens the sandbox has already let expire: extra calls.
+        raise ValueError(
+            f"CUECAST_TEST_START {chosen!r} lies in the past; choose an instant after now "
+            "(e.g. the next midnight minus 5 minutes, docs/testing.md)"
+        )
+    return instant.astimezone(UTC)
+
+
+# Where every world's clock starts: the real now unless a run chose an instant (to the second,
+# so that tokens minted by the sandbox and the expiry Cuecast stores for them agree).
+START = start_instant(os.environ.get("CUECAST_TEST_START", ""), datetime.now(UTC))
 
 
 class MetricsWorld:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from cuecast.accounts.services import Actor
 from cuecast.analytics import best_time
@@ -118,11 +119,13 @@ def test_the_composer_suggests_only_with_enough_data(
         not in signed_in.get("/w/acme/analytics/best-time/hints").content.decode()
     )
     _history(linkedin, mondays=MIN_POSTS - MIN_SLOT_POSTS, tuesdays=MIN_SLOT_POSTS)
-    # The composer looks at the last year from today: move the history next to today.
-    shift = datetime.now(UTC) - NOW
+    # The composer looks at the last year from today: move the history next to today, by whole
+    # weeks on Berlin's wall clock. Every post keeps its weekday and hour; a shift in UTC would
+    # carry some across a daylight-saving change into the next hour's slot (then 4 posts, no hint).
+    weeks = timedelta(weeks=(timezone.now() - NOW) // timedelta(weeks=1))
     for target in linkedin.targets.all():
         assert target.published_at is not None
-        target.published_at += shift
+        target.published_at = target.published_at.astimezone(BERLIN) + weeks  # wall-clock sum
         target.save()
     cache.clear()  # the hour's cached answer (no suggestion) would stand until the next hour
     hint = signed_in.get("/w/acme/analytics/best-time/hints").content.decode()

@@ -55,6 +55,18 @@ def test_disconnecting_keeps_the_figures_and_ends_the_polls(actor, sandbox) -> N
         assert final.text.startswith("Final as of ") and "disconnected" in final.text
 
 
+def test_the_final_sentence_keeps_the_reasons_capitals_in_german(actor, sandbox) -> None:
+    world = MetricsWorld(actor, sandbox, "mastodon")
+    target = collected(world, {"favourites_count": 1})
+    disconnect(actor, world.channel)
+    world.poll(target.published_at + timedelta(hours=3))
+    final = selectors.final_as_of(actor.workspace, target.pk)
+    assert final is not None
+    with translation.override("de"):
+        assert final.text.startswith("Endgültig mit Stand ")
+        assert final.text.endswith(": der Kanal wurde getrennt.")  # "Kanal", a noun: capital
+
+
 def test_reconnecting_resumes_inside_the_window(actor, sandbox) -> None:
     world = MetricsWorld(actor, sandbox, "mastodon")
     target = collected(world, {"favourites_count": 3})

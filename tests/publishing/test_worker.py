@@ -117,3 +117,49 @@ def test_an_idle_worker_is_woken_by_postgres_when_a_target_becomes_due(
     finally:
         listener.join(35)
         waker.close()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_metric_polling_yields_to_a_busy_pipeline_but_never_for_more_than_a_minute() -> None:
+    from cuecast.publishing import pipeline
+
+    clock = FakeClock()
+    activity = pipeline.Activity(clock)
+    rounds: list[float] = []
+
+    def poll() -> int:
+        rounds.append(clock.now)
+        return 1
+
+    job = worker.YieldToPublishing(poll, activity=activity, max_yield=60, clock=clock)
+    assert job() == 1, "an idle pipeline lets polling run"
+
+    activity.inflight = 40  # a burst: calls in flight
+    for _ in range(11):
+        clock.now += 5
+        assert job() == 0
+    clock.now += 5  # 60 s since the last round
+    assert job() == 1, "polling starved past its bound"
+    clock.now += 5
+    assert job() == 0, "after a forced round, polling yields again"
+    assert rounds == [1000.0, 1060.0]
+
+
+def test_a_full_claim_keeps_the_pipeline_busy_for_a_moment() -> None:
+    from cuecast.publishing import pipeline
+
+    clock = FakeClock()
+    activity = pipeline.Activity(clock)
+    activity.claimed(12, asked=50)
+    assert not activity.busy(), "a partial claim: nothing more is due"
+    activity.claimed(50, asked=50)
+    assert activity.busy()
+    clock.now += pipeline.BUSY_AFTER_FULL_CLAIM_SECONDS
+    assert not activity.busy()

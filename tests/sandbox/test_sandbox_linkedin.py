@@ -443,6 +443,20 @@ def test_share_statistics(sb: RunningSandbox, http: httpx.Client) -> None:
 def test_daily_member_and_app_limits_without_headers(
     sb: RunningSandbox, http: httpx.Client
 ) -> None:
+    # Every request at one instant until the reset below: the daily counters reset at 00:00
+    # UTC, and a midnight between two requests would start a fresh day for the later ones.
+    with sb.state.lock:
+        real_clock = sb.state.clock
+        moment = real_clock()
+        sb.state.clock = lambda: moment
+    try:
+        _daily_member_and_app_limits(sb, http, moment)
+    finally:
+        with sb.state.lock:
+            sb.state.clock = real_clock
+
+
+def _daily_member_and_app_limits(sb: RunningSandbox, http: httpx.Client, moment: float) -> None:
     sb.control.config("linkedin", member_daily_limits={"POST /rest/posts": 2})
     tok = token(sb)
     assert create(sb, http, tok, "one").status_code == 201
@@ -460,16 +474,11 @@ def test_daily_member_and_app_limits_without_headers(
     assert http.get(org_url, headers=headers(tok)).status_code == 200
     assert http.get(org_url, headers=headers(other)).status_code == 429
     # counters reset at 00:00 UTC
+    midnight = (moment // 86400 + 1) * 86400
     with sb.state.lock:
-        real_clock = sb.state.clock
-        midnight = (real_clock() // 86400 + 1) * 86400
         sb.state.clock = lambda: midnight + 1
-    try:
-        assert create(sb, http, tok, "three").status_code == 201
-        assert http.get(org_url, headers=headers(other)).status_code == 200
-    finally:
-        with sb.state.lock:
-            sb.state.clock = real_clock
+    assert create(sb, http, tok, "three").status_code == 201
+    assert http.get(org_url, headers=headers(other)).status_code == 200
 
 
 # --- faults ------------------------------------------------------------------------------------

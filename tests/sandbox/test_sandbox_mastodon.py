@@ -308,6 +308,20 @@ def test_auth_and_scope_errors(sb: RunningSandbox, http: httpx.Client) -> None:
 
 
 def test_rate_limit_headers_and_429(sb: RunningSandbox, http: httpx.Client) -> None:
+    # Every request at one instant: the 5-minute windows are aligned to the clock, and a window
+    # boundary between the posts (at 12:05:00, say) would open a fresh window for the third.
+    with sb.state.lock:
+        real_clock = sb.state.clock
+        moment = real_clock()
+        sb.state.clock = lambda: moment
+    try:
+        _rate_limit_headers_and_429(sb, http)
+    finally:
+        with sb.state.lock:
+            sb.state.clock = real_clock
+
+
+def _rate_limit_headers_and_429(sb: RunningSandbox, http: httpx.Client) -> None:
     sb.control.config("mastodon", rate_limit=2)
     token = user_token(sb)
     first = post(sb, http, token, status="1")

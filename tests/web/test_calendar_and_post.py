@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from cuecast.posts.models import Post, Target, TargetState
 from cuecast.publishing.models import AttemptOutcome, PublishAttempt
@@ -63,12 +62,15 @@ def test_each_state_has_its_own_colour_and_label(
     signed_in: Client, workspace: Any, x_channel: Any, masto_channel: Any
 ) -> None:
     post = Post.objects.create(workspace=workspace, text="two fates")
-    due = timezone.now() + timedelta(hours=2)
+    # A fixed day and the week that holds it: "two hours from now" lies in next week's
+    # calendar on a Sunday evening.
+    due = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     Target.objects.create(post=post, channel=x_channel, state=TargetState.PUBLISHED, due_at=due)
     Target.objects.create(
         post=post, channel=masto_channel, state=TargetState.FAILED, due_at=due, reason="Refused."
     )
-    html = signed_in.get(reverse("web:calendar", args=["acme"])).content.decode()
+    url = reverse("web:calendar", args=["acme"])
+    html = signed_in.get(url, {"date": "2026-06-10"}).content.decode()
     assert 'class="entry entry-published"' in html and ">Published<" in html
     assert 'class="entry entry-failed"' in html and ">Failed<" in html
 
